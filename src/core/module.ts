@@ -1,0 +1,127 @@
+/**
+ * The module contract. A module never ships code to a host: it is a JSON-Schema for its
+ * arguments, a probe (a small POSIX shell script that prints the current state), a parser for
+ * that output and a pure plan() that turns (args, state, facts) into steps. An empty plan is
+ * `ok`; check mode is probe + plan without apply. The schema is the single source for
+ * validation, the TypeScript type of the arguments and `tsplay modules` documentation.
+ */
+import type { Static, TSchema } from '@sinclair/typebox';
+
+/** Facts as gathered by src/facts: the `ansible_facts` mapping (keys without `ansible_`). */
+export type Facts = Record<string, any>;
+
+/** Output of one remote command or script. */
+export interface ExecResult {
+  rc: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A command to run on the host, as an argv: quoted by the executor, never string-built. */
+export interface ExecStep {
+  kind: 'exec';
+  argv: string[];
+  /** Working directory for this command. */
+  cwd?: string;
+  /** Bytes fed to the command's standard input. */
+  stdin?: string;
+  /** Exit codes that count as success (default [0]). */
+  okCodes?: number[];
+}
+
+/**
+ * A whole file written atomically: a temporary file in the same directory, then chmod/chown,
+ * then rename over `path`. `backup` first copies the old file to `path.<timestamp>~`.
+ */
+export interface PutStep {
+  kind: 'put';
+  path: string;
+  content: string | Uint8Array;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  backup?: boolean;
+}
+
+export type Step = ExecStep | PutStep;
+
+/** A before/after pair shown by --diff; text diffs are made by the output layer. */
+export interface FileDiff {
+  /** What the diff is about: a file path, or a name such as `sysctl vm.swappiness`. */
+  path: string;
+  before: string;
+  after: string;
+}
+
+export interface Plan {
+  /** What to run, in order, in one round trip. Empty means nothing to do (`ok`). */
+  steps: Step[];
+  diff?: FileDiff[];
+  /** One line saying why nothing is needed, or what will change. */
+  reason?: string;
+  /** Extra keys for the registered result (e.g. `path`, `state`). */
+  result?: Record<string, unknown>;
+  /**
+   * For modules whose work cannot be predicted (command, shell): true means "this task would
+   * run something"; in check mode such a task is reported skipped rather than changed.
+   */
+  unpredictable?: boolean;
+  /** Force `changed` to this value instead of "steps were non-empty" (e.g. stat: never). */
+  changed?: boolean;
+  /** The plan itself is a failure (e.g. assert), with this message. */
+  failed?: string;
+}
+
+/** Controller-side services for prepare() and local modules. */
+export interface ControllerContext {
+  /** Absolute path of a file named in a task: looks in the role/playbook `files/` or `templates/` folder, then relative to the playbook. */
+  findFile(kind: 'files' | 'templates', name: string): string;
+  readFile(path: string): Promise<Buffer>;
+  /** Renders a template text with the host's variables (Jinja2/Ansible semantics). */
+  render(text: string): string;
+  /** Evaluates a bare Jinja expression (as in `when:` or assert's `that:`). */
+  evaluate(expr: string): unknown;
+  vars: Record<string, unknown>;
+  check: boolean;
+  inventoryHostname: string;
+}
+
+/** What a local (controller-only) module returns. */
+export interface LocalResult {
+  changed?: boolean;
+  failed?: boolean;
+  msg?: string;
+  /** Variables to set on the host (set_fact). */
+  facts?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface ModuleDef<A = any, S = any> {
+  name: string;
+  /** One paragraph for `tsplay modules NAME`. */
+  description: string;
+  schema: TSchema;
+  /** Name of the argument that receives free-form text (`command: ls -l`). */
+  freeForm?: string;
+  /** Example tasks (YAML text) for `tsplay modules NAME`. */
+  examples?: string;
+  /** Runs on the controller only; no probe, no plan, no host round trip. */
+  local?(args: A, ctx: ControllerContext): LocalResult | Promise<LocalResult>;
+  /** Controller-side preparation of args (read a src file, render a template). */
+  prepare?(args: A, ctx: ControllerContext): Promise<A> | A;
+  /** Shell script printing the current state; absent means no probe round trip. */
+  probe?(args: A, facts: Facts): string;
+  /** Parses the probe output into the state handed to plan(). */
+  parse?(out: ExecResult, args: A): S;
+  /** Pure: no I/O, no clock. */
+  plan?(args: A, state: S, facts: Facts): Plan;
+  /** Builds the registered result after apply (command: rc, stdout...). */
+  result?(args: A, state: S, applied: ExecResult | undefined): Record<string, unknown>;
+}
+
+/** Declares a module with its argument type derived from its schema. */
+export function defineModule<T extends TSchema, S = unknown>(
+  def: Omit<ModuleDef<Static<T>, S>, 'schema'> & { schema: T },
+): ModuleDef<Static<T>, S> {
+  return def;
+}

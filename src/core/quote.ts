@@ -1,0 +1,16 @@
+/**
+ * The one shell-quoting helper. Every value that reaches a remote or local shell goes through
+ * quote(); no other code builds shell text from values. Single quotes make every byte literal
+ * in POSIX sh; a single quote itself is closed, escaped and reopened.
+ */
+export function quote(value: string | number): string {
+  const s = String(value);
+  if (s.includes('\0')) throw new Error('a shell argument cannot contain a NUL byte');
+  if (s !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Quotes each element of an argv and joins them into one shell command line. */
+export function quoteArgv(argv: readonly (string | number)[]): string {
+  return argv.map(quote).join(' ');
+}
