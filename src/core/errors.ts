@@ -36,4 +36,8 @@ export class UserErrors extends Error {
     super(errors.map((e) => e.toString()).join('\n'));
     this.name = 'UserErrors';
   }
+
+  override toString(): string {
+    return this.message;
+  }
 }

@@ -1,0 +1,216 @@
+/**
+ * The tsplay command line, with Ansible's habits. Exit codes as ansible-playbook's:
+ * 0 success, 2 a task failed on some host, 4 some host unreachable, 5 bad options or input.
+ */
+import { Command, CommanderError } from 'commander';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UserError, UserErrors } from '../core/errors.js';
+import { Runner } from '../executor/index.js';
+import { Inventory } from '../inventory/index.js';
+import { labDown, labUp } from '../lab/index.js';
+import { findModule, modules } from '../../modules/index.js';
+import { createSink } from '../output/index.js';
+import { preflight } from '../playbook/check.js';
+import { loadPlaybook } from '../playbook/parse.js';
+import { Templar } from '../template/index.js';
+import { KnownHosts } from '../transport/index.js';
+import { parseExtraVars } from './extra-vars.js';
+import { gatherAll } from './facts.js';
+import { moduleDoc, moduleList } from './modules-doc.js';
+
+const collect = (v: string, prev: string[]) => prev.concat(v);
+const count = (_: string, prev: number) => prev + 1;
+
+interface ConnOptions {
+  inventory: string[];
+  knownHosts?: string[];
+  acceptNewHostKeys?: boolean;
+  connectTimeout: string;
+  forks: string;
+}
+
+function connectionOptions(cmd: Command): Command {
+  return cmd
+    .option('--known-hosts <file>', 'known_hosts file to verify host keys against (repeatable; default ~/.ssh/known_hosts)', collect, [])
+    .option('--accept-new-host-keys', 'accept and record keys of hosts not yet in known_hosts (like OpenSSH accept-new); changed keys are always refused')
+    .option('--connect-timeout <seconds>', 'SSH connection timeout', '10')
+    .option('-f, --forks <n>', 'hosts worked on in parallel', '50');
+}
+
+function transportSettings(o: ConnOptions) {
+  const files = o.knownHosts?.length ? o.knownHosts.map((f) => resolve(f)) : [join(homedir(), '.ssh', 'known_hosts')];
+  return {
+    knownHosts: new KnownHosts(files, Boolean(o.acceptNewHostKeys)),
+    connectTimeoutMs: Number(o.connectTimeout) * 1000,
+    keepaliveMs: 15000,
+  };
+}
+
+async function loadInventory(sources: string[]): Promise<Inventory> {
+  if (!sources.length) throw new UserError('no inventory given', undefined, 'pass -i hosts.ini (a file, a folder, or host1,host2,)');
+  return Inventory.load(sources.map((s) => (s.includes(',') && !s.includes('/') ? s : resolve(s))));
+}
+
+function positiveInt(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${name} must be a positive whole number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function program(): Command {
+  const prog = new Command('tsplay')
+    .description('Agentless, Ansible-compatible playbook runner: shell probes, pure plans, one SSH connection per host')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(s) });
+
+  connectionOptions(
+    prog
+      .command('run')
+      .description('run playbooks against an inventory')
+      .argument('<playbook...>', 'playbook files, run in order')
+      .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
+      .option('-l, --limit <pattern>', 'further limit the hosts with a pattern')
+      .option('-C, --check', 'check mode: probe and plan, change nothing')
+      .option('-D, --diff', 'show the differences in changed files and values')
+      .option('-e, --extra-vars <vars>', 'k=v, @file.yml or a JSON mapping (repeatable, always win)', collect, [])
+      .option('-t, --tags <tags>', 'only run tasks with these tags (comma-separated)', collect, [])
+      .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated)', collect, [])
+      .option('-v, --verbose', 'show commands run and their output (repeat for more)', count, 0)
+      .option('--json', 'write one JSON event per line instead of text')
+      .option('--timeout <seconds>', 'per-task command timeout (0: none)', '0'),
+  ).action(async (playbooks: string[], o) => {
+    const inventory = await loadInventory(o.inventory);
+    const templar = new Templar();
+    const extraVars = parseExtraVars(o.extraVars);
+    const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p)));
+    preflight(books, inventory, templar, extraVars);
+    const splitTags = (v: string[]) => v.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+    const settings = {
+      check: Boolean(o.check),
+      diff: Boolean(o.diff),
+      forks: positiveInt('--forks', o.forks),
+      extraVars,
+      tags: splitTags(o.tags),
+      skipTags: splitTags(o.skipTags),
+      limit: o.limit,
+      verbosity: o.verbose,
+      taskTimeoutMs: Number(o.timeout) > 0 ? Number(o.timeout) * 1000 : undefined,
+      transport: transportSettings(o),
+    };
+    const sink = createSink({ json: Boolean(o.json), diff: settings.diff, verbosity: settings.verbosity });
+    const summary = await new Runner(inventory, templar, settings, sink.emit).run(books);
+    await sink.done();
+    process.exitCode = summary.exitCode;
+  });
+
+  prog
+    .command('inventory')
+    .description('show the inventory as ansible-inventory does')
+    .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
+    .option('--list', 'all hosts and groups as JSON (ansible-inventory --list shape)')
+    .option('--graph', 'the group tree')
+    .option('--host <name>', 'one host\'s variables as JSON')
+    .action(async (o) => {
+      const inv = await loadInventory(o.inventory);
+      if (o.host) {
+        if (!inv.hosts.has(o.host)) throw new UserError(`host '${o.host}' is not in the inventory`);
+        process.stdout.write(JSON.stringify(inv.hostVars(o.host), null, 4) + '\n');
+      } else if (o.graph) process.stdout.write(inv.graph() + (inv.graph().endsWith('\n') ? '' : '\n'));
+      else process.stdout.write(JSON.stringify(inv.toAnsibleList(), null, 4) + '\n');
+    });
+
+  connectionOptions(
+    prog
+      .command('facts')
+      .description('gather facts from hosts and print them as JSON')
+      .argument('<pattern>', 'host pattern')
+      .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, []),
+  ).action(async (pattern: string, o) => {
+    const inv = await loadInventory(o.inventory);
+    const res = await gatherAll(inv, pattern, positiveInt('--forks', o.forks), transportSettings(o));
+    process.stdout.write(JSON.stringify(res.facts, null, 2) + '\n');
+    for (const [h, msg] of Object.entries(res.unreachable)) process.stderr.write(`fatal: [${h}]: UNREACHABLE! ${msg}\n`);
+    process.exitCode = Object.keys(res.unreachable).length ? 4 : 0;
+  });
+
+  prog
+    .command('validate')
+    .description('parse, schema-check and template-check playbooks without connecting to any host')
+    .argument('<playbook...>')
+    .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
+    .option('-e, --extra-vars <vars>', 'extra variables', collect, [])
+    .action(async (playbooks: string[], o) => {
+      const inventory = await loadInventory(o.inventory);
+      const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p)));
+      preflight(books, inventory, new Templar(), parseExtraVars(o.extraVars));
+      const tasks = books.reduce((n, b) => n + b.plays.reduce((m, p) => m + p.preTasks.length + p.tasks.length + p.postTasks.length + p.handlers.length, 0), 0);
+      process.stdout.write(`${playbooks.join(', ')}: ${books.reduce((n, b) => n + b.plays.length, 0)} plays, ${tasks} tasks: valid\n`);
+    });
+
+  prog
+    .command('modules')
+    .description('list modules, or show one module\'s options and examples')
+    .argument('[name]')
+    .action((name?: string) => {
+      if (!name) return void process.stdout.write(moduleList(modules));
+      const m = findModule(name);
+      if (!m) throw new UserError(`unknown module '${name}'`, undefined, 'run `tsplay modules` for the list');
+      process.stdout.write(moduleDoc(m));
+    });
+
+  const lab = prog.command('lab').description('real SSH test hosts on this machine, each in its own network and mount namespace (root)');
+  lab
+    .command('up')
+    .argument('<count>', 'number of hosts')
+    .option('--dir <dir>', 'where the lab keeps its inventory, keys and state', '.lab')
+    .action(async (n: string, o) => {
+      const started = Date.now();
+      const l = await labUp(positiveInt('count', n), { dir: resolve(o.dir) });
+      process.stdout.write(`lab: ${l.hosts.length} hosts up in ${((Date.now() - started) / 1000).toFixed(1)} s\ninventory: ${l.inventory}\nknown_hosts: ${l.knownHosts}\n`);
+    });
+  lab
+    .command('down')
+    .option('--dir <dir>', 'the lab directory', '.lab')
+    .action(async (o) => {
+      await labDown(resolve(o.dir));
+      process.stdout.write('lab: down\n');
+    });
+  return prog;
+}
+
+/** Runs every loader and throws all their UserErrors together. */
+function collectErrors<T>(loaders: (() => T)[]): T[] {
+  const errors: UserError[] = [];
+  const out: T[] = [];
+  for (const load of loaders) {
+    try {
+      out.push(load());
+    } catch (e) {
+      if (e instanceof UserErrors) errors.push(...e.errors);
+      else if (e instanceof UserError) errors.push(e);
+      else throw e;
+    }
+  }
+  if (errors.length) throw new UserErrors(errors);
+  return out;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 5;
+    if (e instanceof UserErrors || e instanceof UserError) {
+      process.stderr.write(`ERROR! ${e.toString()}\n`);
+      return 5;
+    }
+    process.stderr.write(`ERROR! ${(e as Error).stack ?? e}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv);
+process.exit(code);

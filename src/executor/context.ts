@@ -1,0 +1,86 @@
+/** The settings of one run and the per-play context that task execution reads. */
+import type { Inventory } from '../inventory/index.js';
+import type { Sink } from '../output/events.js';
+import type { Play, Playbook } from '../playbook/types.js';
+import type { Templar } from '../template/index.js';
+import type { TransportSettings } from '../transport/index.js';
+import type { HostState } from './host.js';
+import { lazyVars, OMIT, type Vars } from './vars.js';
+
+export interface RunSettings {
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  extraVars: Vars;
+  tags: string[];
+  skipTags: string[];
+  limit?: string;
+  verbosity: number;
+  taskTimeoutMs?: number;
+  transport: TransportSettings;
+}
+
+export interface RunContext {
+  settings: RunSettings;
+  templar: Templar;
+  emit: Sink;
+  inventory: Inventory;
+  hosts: Map<string, HostState>;
+}
+
+export interface PlayContext extends RunContext {
+  playbook: Playbook;
+  play: Play;
+  /** Play vars merged with its vars_files (raw, templated lazily). */
+  playVars: Vars;
+  /** Hosts still running this play. */
+  active: HostState[];
+}
+
+/** `hostvars`: each host's inventory vars, facts and set_facts, built when looked up. */
+export function hostvarsView(ctx: RunContext): Vars {
+  return new Proxy(
+    {},
+    {
+      get(_t, name) {
+        const h = typeof name === 'string' ? ctx.hosts.get(name) : undefined;
+        if (!h) return undefined;
+        return lazyVars([h.inventoryVars, h.factVars, h.hostFacts, magic(ctx, h), ctx.settings.extraVars], ctx.templar);
+      },
+      has: (_t, name) => typeof name === 'string' && ctx.hosts.has(name),
+      ownKeys: () => [...ctx.hosts.keys()],
+      getOwnPropertyDescriptor: (_t, name) =>
+        typeof name === 'string' && ctx.hosts.has(name) ? { enumerable: true, configurable: true, value: undefined } : undefined,
+    },
+  );
+}
+
+function magic(ctx: RunContext, h: HostState): Vars {
+  return {
+    inventory_hostname: h.name,
+    inventory_hostname_short: h.name.split('.')[0],
+    group_names: ctx.inventory.groupNames(h.name),
+    groups: ctx.inventory.groupsVar(),
+    ansible_check_mode: ctx.settings.check,
+    ansible_diff_mode: ctx.settings.diff,
+    omit: OMIT,
+  };
+}
+
+/** Every variable a task on host `h` sees, lowest precedence first (see vars.ts). */
+export function taskVars(ctx: PlayContext, h: HostState, taskLevel: Vars[] = []): Vars {
+  const names = ctx.active.map((x) => x.name);
+  return lazyVars(
+    [
+      h.inventoryVars,
+      h.factVars,
+      ctx.playVars,
+      ...taskLevel,
+      h.hostFacts,
+      magic(ctx, h),
+      { hostvars: hostvarsView(ctx), play_hosts: names, ansible_play_hosts: names, ansible_play_batch: names, playbook_dir: ctx.playbook.dir },
+      ctx.settings.extraVars,
+    ],
+    ctx.templar,
+  );
+}

@@ -1,0 +1,27 @@
+/** What the executor knows about one host for the whole run. */
+import type { Facts } from '../core/module.js';
+import { emptyStats, type HostStats } from '../output/events.js';
+import type { Transport } from '../transport/index.js';
+import type { Vars } from './vars.js';
+
+export class HostState {
+  facts?: Facts;
+  /** Facts as variables (ansible_facts, ansible_hostname...), once gathered. */
+  factVars: Vars = {};
+  /** set_fact values and registered results: they outlive the play, as in Ansible. */
+  hostFacts: Vars = {};
+  transport?: Transport;
+  connecting?: Promise<void>;
+  /** Why the host is unreachable, once it is. */
+  unreachable?: string;
+  failed = false;
+  stats: HostStats = emptyStats();
+  /** Handler names (or listen topics) notified in the current section. */
+  notified = new Set<string>();
+
+  constructor(
+    readonly name: string,
+    /** Inventory-level variables, group_vars and host_vars included. */
+    readonly inventoryVars: Vars,
+  ) {}
+}

@@ -1,0 +1,184 @@
+/**
+ * The linear strategy: for each play, facts then each task on every active host in parallel
+ * (bounded by forks), in order; handlers at the end of each section (pre_tasks, tasks,
+ * post_tasks) that notified them, in handler definition order. A failed or unreachable host
+ * leaves the play; the others carry on.
+ */
+import pLimit from 'p-limit';
+import { isAbsolute, join } from 'node:path';
+import { UserError } from '../core/errors.js';
+import type { Inventory } from '../inventory/index.js';
+import type { Sink } from '../output/events.js';
+import { loadYamlFile } from '../playbook/yaml.js';
+import type { Play, Playbook, Task } from '../playbook/types.js';
+import type { Templar } from '../template/index.js';
+import { UnreachableError } from '../transport/index.js';
+import { gatherFacts } from './connect.js';
+import type { PlayContext, RunContext, RunSettings } from './context.js';
+import { HostState } from './host.js';
+import { runTask } from './task.js';
+import { lazyVars, type Vars } from './vars.js';
+
+export type { RunSettings } from './context.js';
+
+export interface RunSummary {
+  exitCode: 0 | 2 | 4;
+  hosts: Map<string, HostState>;
+}
+
+/** Tags filter as Ansible's: `always` runs unless skipped by name, `never` only when asked for. */
+function selected(s: RunSettings, tags: string[]): boolean {
+  const has = (t: string) => tags.includes(t);
+  if (s.skipTags.some((t) => has(t) || (t === 'all' && !has('always')))) return false;
+  if (has('always')) return true;
+  if (s.tags.length === 0 || s.tags.includes('all')) return !has('never');
+  if (s.tags.includes('tagged') && tags.length > 0) return true;
+  if (s.tags.includes('untagged') && tags.length === 0) return true;
+  return s.tags.some(has);
+}
+
+async function loadVarsFiles(play: Play, pb: Playbook, templar: Templar, extra: Vars): Promise<Vars> {
+  const out: Vars = {};
+  for (const f of play.varsFiles) {
+    const name = String(templar.template(f, lazyVars([play.vars, extra], templar), play.pos));
+    const path = isAbsolute(name) ? name : join(pb.dir, name);
+    const data = loadYamlFile(path);
+    if (data === null || data === undefined) continue;
+    if (typeof data !== 'object' || Array.isArray(data)) throw new UserError(`vars_files entry ${path} must hold a mapping of variables`, { file: path, line: 1 });
+    Object.assign(out, data);
+  }
+  return out;
+}
+
+export class Runner {
+  private ctx: RunContext;
+  private started = Date.now();
+
+  constructor(inventory: Inventory, templar: Templar, settings: RunSettings, emit: Sink) {
+    this.ctx = { inventory, templar, settings, emit, hosts: new Map() };
+  }
+
+  private host(name: string): HostState {
+    let h = this.ctx.hosts.get(name);
+    if (!h) this.ctx.hosts.set(name, (h = new HostState(name, this.ctx.inventory.hostVars(name))));
+    return h;
+  }
+
+  async run(playbooks: Playbook[]): Promise<RunSummary> {
+    try {
+      for (const pb of playbooks) {
+        await this.ctx.inventory.addVarsDirs(pb.dir);
+        this.ctx.emit({ kind: 'playbook_start', file: pb.file, check: this.ctx.settings.check });
+        for (const play of pb.plays) await this.runPlay(pb, play);
+      }
+    } finally {
+      await Promise.all([...this.ctx.hosts.values()].map((h) => h.transport?.close()));
+    }
+    const stats = Object.fromEntries([...this.ctx.hosts.values()].map((h) => [h.name, h.stats]));
+    const roundTrips = Object.fromEntries([...this.ctx.hosts.values()].map((h) => [h.name, h.transport?.roundTrips ?? 0]));
+    this.ctx.emit({ kind: 'recap', stats, roundTrips, durationMs: Date.now() - this.started });
+    const hosts = [...this.ctx.hosts.values()];
+    const exitCode = hosts.some((h) => h.stats.unreachable > 0) ? 4 : hosts.some((h) => h.stats.failed > 0) ? 2 : 0;
+    return { exitCode, hosts: this.ctx.hosts };
+  }
+
+  private async runPlay(pb: Playbook, play: Play): Promise<void> {
+    const { inventory, settings, templar } = this.ctx;
+    const pattern = String(templar.template(play.hosts, lazyVars([play.vars, settings.extraVars], templar), play.pos));
+    let names = inventory.select(pattern, pb.dir);
+    if (settings.limit) {
+      const allowed = new Set(inventory.select(settings.limit, process.cwd()));
+      names = names.filter((n) => allowed.has(n));
+    }
+    const playName = play.name ?? pattern;
+    const ctx: PlayContext = {
+      ...this.ctx,
+      playbook: pb,
+      play,
+      playVars: { ...play.vars, ...(await loadVarsFiles(play, pb, templar, settings.extraVars)) },
+      active: names.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable),
+    };
+    this.ctx.emit({ kind: 'play_start', name: playName, hosts: ctx.active.map((h) => h.name) });
+    if (names.length === 0) {
+      this.ctx.emit({ kind: 'warning', msg: `no hosts matched '${pattern}'${settings.limit ? ` with --limit ${settings.limit}` : ''}: skipping play` });
+      return;
+    }
+    const limit = pLimit(Math.max(1, settings.forks));
+    const onAll = async (hosts: HostState[], fn: (h: HostState) => Promise<void>) => {
+      await Promise.all(hosts.map((h) => limit(() => fn(h))));
+    };
+    const prune = () => {
+      const anyFailed = ctx.active.some((h) => h.failed);
+      ctx.active = play.anyErrorsFatal && anyFailed ? [] : ctx.active.filter((h) => !h.failed && !h.unreachable);
+    };
+
+    if (play.gatherFacts) {
+      this.ctx.emit({ kind: 'task_start', name: 'Gathering Facts', module: 'setup', handler: false, file: pb.file, line: play.pos.line });
+      await onAll(ctx.active, async (h) => {
+        const started = Date.now();
+        try {
+          if (!h.facts) await gatherFacts(ctx, h);
+          h.stats.ok++;
+          this.ctx.emit({ kind: 'host_result', host: h.name, task: 'Gathering Facts', module: 'setup', status: 'ok', ignored: false, durationMs: Date.now() - started, result: { changed: false }, noLog: false });
+        } catch (e) {
+          const unreachable = e instanceof UnreachableError;
+          if (unreachable && !play.ignoreUnreachable) {
+            h.stats.unreachable++;
+            h.unreachable = (e as Error).message;
+          } else if (!unreachable) {
+            h.stats.failed++;
+            h.failed = true;
+          }
+          this.ctx.emit({
+            kind: 'host_result', host: h.name, task: 'Gathering Facts', module: 'setup', status: unreachable ? 'unreachable' : 'failed',
+            ignored: unreachable && play.ignoreUnreachable, msg: (e as Error).message, durationMs: Date.now() - started,
+            result: { changed: false, msg: (e as Error).message }, noLog: false,
+          });
+        }
+      });
+      prune();
+    }
+
+    for (const section of [play.preTasks, play.tasks, play.postTasks]) {
+      for (const task of section) {
+        if (ctx.active.length === 0) break;
+        if (!selected(settings, [...play.tags, ...task.tags])) continue;
+        await this.runOnActive(ctx, task, ctx.active, onAll);
+        prune();
+      }
+      await this.flushHandlers(ctx, onAll, prune);
+      if (ctx.active.length === 0) {
+        this.ctx.emit({ kind: 'no_hosts_left' });
+        return;
+      }
+    }
+  }
+
+  private async runOnActive(ctx: PlayContext, task: Task, hosts: HostState[], onAll: (h: HostState[], fn: (h: HostState) => Promise<void>) => Promise<void>, handler = false): Promise<void> {
+    this.ctx.emit({ kind: 'task_start', name: task.name ?? task.action, module: task.module.name, handler, file: task.pos.file, line: task.pos.line });
+    await onAll(hosts, async (h) => {
+      await runTask(ctx, h, task);
+    });
+  }
+
+  /** Runs notified handlers in definition order; a handler may notify a later one. */
+  private async flushHandlers(ctx: PlayContext, onAll: (h: HostState[], fn: (h: HostState) => Promise<void>) => Promise<void>, prune: () => void): Promise<void> {
+    for (const handler of ctx.play.handlers) {
+      const names = [handler.name, ...handler.listen].filter((n): n is string => Boolean(n));
+      const hosts = ctx.active.filter((h) => names.some((n) => h.notified.has(n)));
+      if (hosts.length === 0) continue;
+      for (const h of hosts) for (const n of names) h.notified.delete(n);
+      await this.runOnActive(ctx, handler, hosts, onAll, true);
+      prune();
+    }
+    for (const h of ctx.active) {
+      for (const n of h.notified) {
+        if (!ctx.play.handlers.some((x) => x.name === n || x.listen.includes(n))) {
+          this.ctx.emit({ kind: 'warning', msg: `${h.name}: no handler named '${n}' was notified (check the notify: name)` });
+        }
+      }
+      h.notified.clear();
+    }
+  }
+}
+

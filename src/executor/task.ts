@@ -1,0 +1,271 @@
+/**
+ * Running one task on one host: when, loop, templating of args, then either a local module or
+ * probe -> plan -> (check mode stops here) -> apply, each a single round trip. Then
+ * changed_when / failed_when, register, notify, and one event per result.
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { UserError, formatPos } from '../core/errors.js';
+import type { ControllerContext, ExecResult, FileDiff, ModuleDef, Plan } from '../core/module.js';
+import { compileSteps, withEnvironment } from '../core/script.js';
+import { checkArgs } from '../playbook/args.js';
+import type { Task } from '../playbook/types.js';
+import { CommandTimeoutError, UnreachableError } from '../transport/index.js';
+import type { PlayContext } from './context.js';
+import { taskVars } from './context.js';
+import { ensureConnected } from './connect.js';
+import type { HostState } from './host.js';
+import { dropOmitted, type Vars } from './vars.js';
+
+const HIDDEN = 'the output has been hidden due to the fact that no_log: true was specified for this result';
+
+export interface Outcome {
+  status: 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+  result: Record<string, unknown>;
+  diff?: FileDiff[];
+}
+
+/** Python truthiness, which is what Jinja conditionals in Ansible follow. */
+export function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
+  if (typeof v === 'string') return v.length > 0 && !/^(false|no|off|0)$/i.test(v.trim());
+  return Boolean(v);
+}
+
+function conditionText(c: string): string {
+  const m = /^\s*\{\{(.*)\}\}\s*$/s.exec(c);
+  return m ? m[1]! : c;
+}
+
+function evalAll(ctx: PlayContext, task: Task, conds: string[], vars: Vars): { ok: boolean; failedOn?: string } {
+  for (const c of conds) {
+    if (!truthy(ctx.templar.evaluate(conditionText(c), vars, task.pos))) return { ok: false, failedOn: c };
+  }
+  return { ok: true };
+}
+
+function where(task: Task): string {
+  return `${task.name ?? task.action} (${formatPos(task.pos)})`;
+}
+
+function failure(msg: string, extra: Record<string, unknown> = {}): Outcome {
+  return { status: 'failed', result: { changed: false, failed: true, msg, ...extra } };
+}
+
+function controller(ctx: PlayContext, h: HostState, vars: Vars, task: Task): ControllerContext {
+  return {
+    findFile(kind, name) {
+      if (isAbsolute(name)) return name;
+      const candidates = [join(ctx.playbook.dir, kind, name), join(ctx.playbook.dir, name)];
+      const found = candidates.find((p) => existsSync(p));
+      if (!found) throw new UserError(`could not find '${name}' in ${candidates.join(' or ')}`, task.pos);
+      return found;
+    },
+    readFile: (p) => readFile(p),
+    render: (text) => ctx.templar.render(text, vars, task.pos),
+    evaluate: (expr) => ctx.templar.evaluate(expr, vars, task.pos),
+    vars,
+    check: effectiveCheck(ctx, task),
+    inventoryHostname: h.name,
+  };
+}
+
+function effectiveCheck(ctx: PlayContext, task: Task): boolean {
+  return task.checkMode ?? ctx.play.checkMode ?? ctx.settings.check;
+}
+
+function becomeUser(ctx: PlayContext, task: Task, vars: Vars): string | false {
+  const become = task.become ?? (vars.ansible_become === undefined ? ctx.play.become : truthy(vars.ansible_become));
+  if (!become) return false;
+  const user = task.becomeUser ?? (vars.ansible_become_user as string | undefined) ?? ctx.play.becomeUser;
+  const login = ctx.play.remoteUser ?? (vars.ansible_user as string | undefined);
+  // sudo to the user we already are is a no-op that costs a process and needs sudo installed.
+  return user === login ? false : user;
+}
+
+async function remote(ctx: PlayContext, h: HostState, task: Task, phase: 'probe' | 'apply', script: string, vars: Vars): Promise<ExecResult> {
+  const t = h.transport!;
+  const env = { ...(ctx.play.environment ?? {}), ...(task.environment ?? {}) };
+  const envVars = Object.keys(env).length ? (ctx.templar.template(env, vars, task.pos) as Record<string, unknown>) : undefined;
+  const full = withEnvironment(script, envVars && Object.fromEntries(Object.entries(envVars).map(([k, v]) => [k, String(v)])));
+  const timeoutMs = task.timeout ? task.timeout * 1000 : ctx.settings.taskTimeoutMs;
+  const res = await t.run(full, { become: becomeUser(ctx, task, vars), timeoutMs });
+  if (ctx.settings.verbosity > 0 && !task.noLog) {
+    ctx.emit({ kind: 'host_command', host: h.name, task: task.name ?? task.action, phase, script, rc: res.rc, stdout: res.stdout, stderr: res.stderr });
+  }
+  return res;
+}
+
+/** Runs the module once with templated args; no when/loop handling here. */
+async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars): Promise<Outcome> {
+  const module: ModuleDef = task.module;
+  let args = dropOmitted(ctx.templar.template(task.args, vars, task.pos)) as Record<string, unknown>;
+  const problems = checkArgs(module, args);
+  if (problems.length) return failure(`${problems.map((p) => p.message + (p.hint ? ` (${p.hint})` : '')).join('; ')} at ${formatPos(task.pos)}`);
+  const cc = controller(ctx, h, vars, task);
+  if (module.local) {
+    const r = await module.local(args, cc);
+    const { facts, ...rest } = r;
+    if (facts) Object.assign(h.hostFacts, facts);
+    const status = r.failed ? 'failed' : r.changed ? 'changed' : 'ok';
+    return { status, result: { changed: Boolean(r.changed), failed: Boolean(r.failed), ...rest, ...(facts ? { ansible_facts: facts } : {}) } };
+  }
+  if (module.prepare) args = await module.prepare(args, cc);
+  await ensureConnected(ctx, h);
+  let state: unknown;
+  if (module.probe) {
+    const out = await remote(ctx, h, task, 'probe', module.probe(args, h.facts ?? {}), vars);
+    state = module.parse ? module.parse(out, args) : out;
+  }
+  const plan: Plan = module.plan ? module.plan(args, state, h.facts ?? {}) : { steps: [] };
+  const base = { ...(plan.result ?? {}) };
+  if (plan.failed) return failure(plan.failed, base);
+  const willChange = plan.changed ?? plan.steps.length > 0;
+  if (plan.steps.length === 0 || cc.check) {
+    if (cc.check && plan.unpredictable && plan.steps.length > 0) {
+      return { status: 'skipped', result: { changed: false, skipped: true, msg: 'skipped, running in check mode' } };
+    }
+    const extra = module.result ? module.result(args, state, undefined) : {};
+    return { status: willChange ? 'changed' : 'ok', result: { changed: willChange, ...base, ...extra, ...(plan.reason ? { msg: plan.reason } : {}) }, diff: plan.diff };
+  }
+  const applied = await remote(ctx, h, task, 'apply', compileSteps(plan.steps), vars);
+  const extra = module.result ? module.result(args, state, applied) : {};
+  const result: Record<string, unknown> = { changed: willChange, ...base, ...extra };
+  if (applied.rc !== 0) {
+    result.failed = true;
+    result.msg = 'rc' in extra ? 'non-zero return code' : applied.stderr.trim() || `exit code ${applied.rc}`;
+    if (!('rc' in extra)) result.rc = applied.rc;
+    return { status: 'failed', result, diff: plan.diff };
+  }
+  return { status: willChange ? 'changed' : 'ok', result, diff: plan.diff };
+}
+
+/** Applies changed_when / failed_when / ignore_errors to one outcome. */
+function judge(ctx: PlayContext, task: Task, out: Outcome, vars: Vars): Outcome {
+  if (out.status === 'skipped' || out.status === 'unreachable') return out;
+  const withResult = task.register ? { ...vars, [task.register]: out.result } : vars;
+  const r = { ...out.result };
+  const merged = new Proxy(withResult as object, { get: (t, k) => (typeof k === 'string' && k in r && !(k in (t as any)) ? (r as any)[k] : (t as any)[k]) }) as Vars;
+  if (task.changedWhen !== undefined) {
+    r.changed = typeof task.changedWhen === 'boolean' ? task.changedWhen : evalAll(ctx, task, task.changedWhen, merged).ok;
+  }
+  if (task.failedWhen !== undefined) {
+    const failed = typeof task.failedWhen === 'boolean' ? task.failedWhen : task.failedWhen.some((c) => truthy(ctx.templar.evaluate(conditionText(c), merged, task.pos)));
+    r.failed = failed;
+    r.failed_when_result = failed;
+    if (failed && !r.msg) r.msg = 'failed_when condition met';
+  }
+  const status = r.failed ? 'failed' : r.changed ? 'changed' : 'ok';
+  return { ...out, status, result: r };
+}
+
+async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[]): Promise<Outcome> {
+  const vars = taskVars(ctx, h, layers);
+  try {
+    const when = evalAll(ctx, task, task.when, vars);
+    if (!when.ok) {
+      return { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: when.failedOn } };
+    }
+    return judge(ctx, task, await runModule(ctx, h, task, vars), vars);
+  } catch (e) {
+    if (e instanceof UnreachableError) return { status: 'unreachable', result: { unreachable: true, changed: false, msg: e.message } };
+    if (e instanceof CommandTimeoutError) return failure(`${e.message} in ${where(task)}`);
+    if (e instanceof UserError) return failure(e.toString());
+    return failure(`${(e as Error).message} in ${where(task)}`);
+  }
+}
+
+function itemLabel(task: Task, item: unknown, ctx: PlayContext, vars: Vars): string {
+  if (task.loopControl.label) return String(ctx.templar.template(task.loopControl.label, vars, task.pos));
+  return typeof item === 'string' ? item : JSON.stringify(item);
+}
+
+function hide(result: Record<string, unknown>): Record<string, unknown> {
+  return { censored: HIDDEN, changed: result.changed, failed: result.failed, skipped: result.skipped };
+}
+
+/** Runs a task on a host with loop and when, records stats, registers, notifies, emits events. */
+export async function runTask(ctx: PlayContext, h: HostState, task: Task): Promise<Outcome> {
+  const started = Date.now();
+  const name = task.name ?? task.action;
+  const emit = (out: Outcome, item?: string, loop?: boolean) =>
+    ctx.emit({
+      kind: 'host_result', host: h.name, task: name, module: task.module.name, status: out.status,
+      ignored: (out.status === 'failed' && task.ignoreErrors) || (out.status === 'unreachable' && ctx.play.ignoreUnreachable),
+      item, loop, msg: task.noLog ? undefined : (out.result.msg as string | undefined),
+      diff: task.noLog ? undefined : out.diff, durationMs: Date.now() - started,
+      result: task.noLog ? hide(out.result) : out.result, noLog: task.noLog,
+    });
+  let out: Outcome;
+  if (task.loop === undefined) {
+    out = await runItem(ctx, h, task, [task.vars]);
+    emit(out);
+  } else {
+    const outer = taskVars(ctx, h, [task.vars]);
+    let items: unknown;
+    try {
+      items = ctx.templar.template(task.loop, outer, task.pos);
+    } catch (e) {
+      items = e;
+    }
+    if (!Array.isArray(items)) {
+      out = failure(items instanceof Error ? (items instanceof UserError ? items.toString() : items.message) : `loop must be a list, got ${JSON.stringify(items)} in ${where(task)}`);
+      emit(out);
+    } else {
+      const results: Record<string, unknown>[] = [];
+      const diffs: FileDiff[] = [];
+      let unreachable: Outcome | undefined;
+      for (const item of items) {
+        const v = task.loopControl.loop_var;
+        const o = await runItem(ctx, h, task, [task.vars, { [v]: item, ansible_loop_var: v }]);
+        results.push({ ...o.result, [v]: item, ansible_loop_var: v });
+        if (o.diff) diffs.push(...o.diff);
+        emit(o, itemLabel(task, item, ctx, taskVars(ctx, h, [task.vars, { [v]: item }])));
+        if (o.status === 'unreachable') {
+          unreachable = o;
+          break;
+        }
+      }
+      const anyFailed = results.some((r) => r.failed);
+      const anyChanged = results.some((r) => r.changed);
+      const allSkipped = results.length > 0 && results.every((r) => r.skipped);
+      const result = { changed: anyChanged, failed: anyFailed, skipped: allSkipped, msg: anyFailed ? 'One or more items failed' : 'All items completed', results };
+      out = unreachable ?? { status: anyFailed ? 'failed' : allSkipped ? 'skipped' : anyChanged ? 'changed' : 'ok', result, diff: diffs };
+      emit(out, undefined, true);
+    }
+  }
+  record(ctx, h, task, out);
+  return out;
+}
+
+function record(ctx: PlayContext, h: HostState, task: Task, out: Outcome): void {
+  const s = h.stats;
+  if (out.status === 'unreachable') {
+    if (ctx.play.ignoreUnreachable) s.ignored++;
+    else {
+      s.unreachable++;
+      h.unreachable = String(out.result.msg);
+    }
+    return;
+  }
+  if (task.register) h.hostFacts[task.register] = out.result;
+  if (out.status === 'failed') {
+    if (task.ignoreErrors) s.ignored++;
+    else {
+      s.failed++;
+      h.failed = true;
+    }
+    return;
+  }
+  if (out.status === 'skipped') {
+    s.skipped++;
+    return;
+  }
+  // Ansible counts every successful result as ok, and a changed one under changed as well.
+  s.ok++;
+  if (out.status !== 'changed') return;
+  s.changed++;
+  for (const n of task.notify) h.notified.add(n);
+}

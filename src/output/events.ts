@@ -1,0 +1,52 @@
+/**
+ * Everything the executor reports is one of these events, discriminated by `kind`. Renderers
+ * map every kind through an exhaustive table, so a new kind cannot be forgotten by one of them.
+ */
+import type { FileDiff } from '../core/module.js';
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+export type Event =
+  | { kind: 'playbook_start'; file: string; check: boolean }
+  | { kind: 'play_start'; name: string; hosts: string[] }
+  | { kind: 'task_start'; name: string; module: string; handler: boolean; file: string; line?: number }
+  | {
+      kind: 'host_result';
+      host: string;
+      task: string;
+      module: string;
+      status: HostStatus;
+      /** The failure was ignored (ignore_errors / ignore_unreachable). */
+      ignored: boolean;
+      item?: string;
+      /** The summary of a looped task (its items were reported one by one before it). */
+      loop?: boolean;
+      msg?: string;
+      diff?: FileDiff[];
+      durationMs: number;
+      /** The registered result, with no_log values already hidden. */
+      result: Record<string, unknown>;
+      noLog: boolean;
+    }
+  | { kind: 'host_command'; host: string; task: string; phase: 'probe' | 'apply'; script: string; rc: number; stdout: string; stderr: string }
+  | { kind: 'warning'; msg: string }
+  | { kind: 'no_hosts_left' }
+  | { kind: 'recap'; stats: Record<string, HostStats>; roundTrips: Record<string, number>; durationMs: number };
+
+export type EventKind = Event['kind'];
+
+export type Sink = (event: Event) => void;
+
+export function emptyStats(): HostStats {
+  return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
+}

@@ -1,0 +1,95 @@
+/**
+ * The plain renderer: stable, line-oriented text in Ansible's shape (PLAY [...], TASK [...],
+ * `ok: [host]`, PLAY RECAP), used off a TTY (CI, pipes) and by tests.
+ */
+import type { Event, EventKind, HostStats } from './events.js';
+import { unifiedDiff } from './diff.js';
+
+export interface PlainOptions {
+  diff: boolean;
+  verbosity: number;
+  write: (text: string) => void;
+}
+
+function banner(title: string): string {
+  return `\n${title} ${'*'.repeat(Math.max(3, 79 - title.length))}`;
+}
+
+function json(v: unknown): string {
+  return JSON.stringify(v);
+}
+
+/** The recap line exactly as Ansible prints it: host padded to 26, each count left-justified in 4. */
+export function recapLine(host: string, s: HostStats): string {
+  const f = (k: string, n: number) => `${k}=${String(n).padEnd(4)}`;
+  return `${host.padEnd(26)} : ${f('ok', s.ok)} ${f('changed', s.changed)} ${f('unreachable', s.unreachable)} ${f('failed', s.failed)} ${f('skipped', s.skipped)} ${f('rescued', s.rescued)} ${f('ignored', s.ignored)}`;
+}
+
+type Formatter<K extends EventKind> = (e: Extract<Event, { kind: K }>, o: PlainOptions) => string | undefined;
+
+const formatters: { [K in EventKind]: Formatter<K> } = {
+  playbook_start: () => undefined,
+  play_start: (e) => banner(`PLAY [${e.name}]`),
+  task_start: (e) => banner(`${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.name}]`),
+  host_result: (e, o) => {
+    // A loop's summary line is only shown when it failed, as Ansible does.
+    if (e.loop && e.status !== 'failed') return undefined;
+    const item = e.item !== undefined ? ` => (item=${e.item})` : '';
+    const lines: string[] = [];
+    if (o.diff && e.diff && !e.noLog) for (const d of e.diff) {
+      const text = unifiedDiff(d);
+      if (text) lines.push(text.trimEnd());
+    }
+    const detail = (r: Record<string, unknown>) => (o.verbosity > 0 ? ` => ${json(r)}` : '');
+    switch (e.status) {
+      case 'failed':
+        lines.push(`fatal: [${e.host}]${item}: FAILED! => ${json(e.noLog ? { msg: 'the output has been hidden due to the fact that no_log: true was specified for this result', changed: false } : { msg: e.msg, ...pick(e.result) })}`);
+        if (e.ignored) lines.push('...ignoring');
+        break;
+      case 'unreachable':
+        lines.push(`fatal: [${e.host}]: UNREACHABLE! => ${json({ changed: false, msg: e.msg, unreachable: true })}`);
+        if (e.ignored) lines.push('...ignoring');
+        break;
+      case 'skipped':
+        lines.push(`skipping: [${e.host}]${item}${detail(e.result)}`);
+        break;
+      default: {
+        const showMsg = e.module === 'debug' && !e.noLog;
+        const body = showMsg ? ` => ${JSON.stringify(debugBody(e.result), null, 4)}` : detail(e.result);
+        lines.push(`${e.status}: [${e.host}]${item}${body}`);
+      }
+    }
+    return lines.join('\n');
+  },
+  host_command: (e, o) => {
+    if (o.verbosity < 1) return undefined;
+    const out = [`<${e.host}> ${e.phase} rc=${e.rc}`, ...e.script.trimEnd().split('\n').map((l) => `<${e.host}> $ ${l}`)];
+    if (e.stdout) out.push(...e.stdout.trimEnd().split('\n').map((l) => `<${e.host}> ${l}`));
+    if (e.stderr) out.push(...e.stderr.trimEnd().split('\n').map((l) => `<${e.host}> (stderr) ${l}`));
+    return out.join('\n');
+  },
+  warning: (e) => `[WARNING]: ${e.msg}`,
+  no_hosts_left: () => banner('NO MORE HOSTS LEFT'),
+  recap: (e) => {
+    const hosts = Object.keys(e.stats).sort();
+    return [banner('PLAY RECAP'), ...hosts.map((h) => recapLine(h, e.stats[h]!)), ''].join('\n');
+  },
+};
+
+/** The keys Ansible shows with a failure, without the bulky ones. */
+function pick(r: Record<string, unknown>): Record<string, unknown> {
+  const { diff: _d, stdout_lines: _o, stderr_lines: _e, msg: _m, ...rest } = r;
+  return rest;
+}
+
+function debugBody(r: Record<string, unknown>): Record<string, unknown> {
+  const { changed: _c, failed: _f, skipped: _s, ...rest } = r;
+  return rest;
+}
+
+export function plainRenderer(o: PlainOptions): (e: Event) => void {
+  return (e) => {
+    const text = (formatters[e.kind] as Formatter<typeof e.kind>)(e as never, o);
+    if (text !== undefined) o.write(text + '\n');
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * Module arguments checked against the module's JSON Schema with ajv: defaults filled in,
+ * numbers and booleans coerced as Ansible does (`"yes"` is true, `"10"` is 10). Before a run a
+ * templated value (`"{{ x }}"`) cannot be type-checked, so errors on it are left for run time.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ModuleDef } from '../core/module.js';
+import { closest } from '../core/suggest.js';
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
+const compiled = new WeakMap<object, ValidateFunction>();
+
+const TRUE = new Set(['yes', 'on', 'true', '1', 'y', 't']);
+const FALSE = new Set(['no', 'off', 'false', '0', 'n', 'f']);
+
+export interface ArgProblem {
+  path: (string | number)[];
+  message: string;
+  hint?: string;
+}
+
+export function isTemplated(v: unknown): boolean {
+  return typeof v === 'string' && (v.includes('{{') || v.includes('{%'));
+}
+
+function validator(module: ModuleDef): ValidateFunction {
+  let v = compiled.get(module.schema);
+  if (!v) compiled.set(module.schema, (v = ajv.compile(module.schema)));
+  return v;
+}
+
+/** Ansible's boolean spellings for properties the schema types as boolean. */
+function coerceBooleans(schema: any, args: Record<string, unknown>): void {
+  for (const [k, prop] of Object.entries<any>(schema?.properties ?? {})) {
+    const v = args[k];
+    if (prop?.type !== 'boolean' || typeof v !== 'string') continue;
+    const s = v.toLowerCase();
+    if (TRUE.has(s)) args[k] = true;
+    else if (FALSE.has(s)) args[k] = false;
+  }
+}
+
+function describe(e: ErrorObject, module: ModuleDef): ArgProblem {
+  const path = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const where = path.length ? `option '${path.join('.')}'` : `module '${module.name}'`;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = (e.params as any).additionalProperty as string;
+      const known = Object.keys((module.schema as any).properties ?? {});
+      const guess = closest(key, known);
+      return {
+        path: [...path, key],
+        message: `unknown option '${key}' for module '${module.name}'`,
+        hint: guess ? `did you mean '${guess}'?` : `known options: ${known.join(', ')}`,
+      };
+    }
+    case 'required':
+      return { path, message: `module '${module.name}' needs option '${(e.params as any).missingProperty}'` };
+    case 'enum':
+      return { path, message: `${where} must be one of: ${(e.params as any).allowedValues.join(', ')}` };
+    default:
+      return { path, message: `${where} ${e.message}` };
+  }
+}
+
+function valueAt(root: any, path: (string | number)[]): unknown {
+  return path.reduce((cur, seg) => (cur === null || typeof cur !== 'object' ? undefined : cur[seg]), root);
+}
+
+/**
+ * Checks (and, in place, completes with defaults and coerces) a module's args.
+ * With `lenient`, problems on templated values are ignored (they are checked after templating).
+ */
+export function checkArgs(module: ModuleDef, args: Record<string, unknown>, lenient = false): ArgProblem[] {
+  coerceBooleans(module.schema, args);
+  const validate = validator(module);
+  if (validate(args)) return [];
+  const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'if').map((e) => describe(e, module));
+  const unique = problems.filter((p, i) => problems.findIndex((q) => q.message === p.message) === i);
+  if (!lenient) return unique;
+  return unique.filter((p) => {
+    for (let i = p.path.length; i >= 0; i--) if (isTemplated(valueAt(args, p.path.slice(0, i)))) return false;
+    return true;
+  });
+}

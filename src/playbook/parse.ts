@@ -1,0 +1,240 @@
+/**
+ * Playbook parsing and validation before any host is contacted: structure, unknown keys,
+ * unknown modules (with the closest name), and module args against each module's schema.
+ * All problems are collected and reported together, each with file:line:column.
+ */
+import { dirname, resolve } from 'node:path';
+import { type SourcePos, UserError, UserErrors } from '../core/errors.js';
+import type { ModuleDef } from '../core/module.js';
+import { closest } from '../core/suggest.js';
+import { findModule, moduleNames } from '../../modules/index.js';
+import { checkArgs } from './args.js';
+import { parseKV } from './kv.js';
+import type { Play, Playbook, Task } from './types.js';
+import { loadYamlFile, posAt, posOf } from './yaml.js';
+
+const PLAY_KEYS = [
+  'name', 'hosts', 'vars', 'vars_files', 'gather_facts', 'become', 'become_user', 'pre_tasks', 'tasks',
+  'post_tasks', 'handlers', 'tags', 'environment', 'any_errors_fatal', 'ignore_unreachable', 'remote_user',
+  'connection', 'become_method', 'check_mode', 'diff', 'no_log',
+];
+const TASK_KEYS = [
+  'name', 'when', 'loop', 'with_items', 'with_list', 'loop_control', 'register', 'changed_when', 'failed_when',
+  'ignore_errors', 'notify', 'listen', 'tags', 'check_mode', 'diff', 'no_log', 'environment', 'become',
+  'become_user', 'vars', 'args', 'timeout', 'become_method',
+];
+/** Ansible keywords that tsplay does not run yet: reported, never ignored. */
+const NOT_YET: Record<string, string> = {
+  block: 'block/rescue/always', rescue: 'block/rescue/always', always: 'block/rescue/always',
+  include_tasks: 'include_tasks', import_tasks: 'import_tasks', include_role: 'include_role',
+  import_role: 'import_role', roles: 'roles', import_playbook: 'import_playbook', include: 'include',
+  delegate_to: 'delegate_to', run_once: 'run_once', async: 'async', poll: 'async/poll', until: 'until/retries',
+  retries: 'until/retries', delay: 'until/retries', local_action: 'local_action', action: 'action:',
+  delegate_facts: 'delegate_facts', with_dict: 'with_dict (use loop with dict2items)',
+  with_together: 'with_together', with_nested: 'with_nested', with_fileglob: 'with_fileglob',
+  serial: 'serial', max_fail_percentage: 'max_fail_percentage', strategy: 'strategy',
+};
+
+type Obj = Record<string, unknown>;
+
+class Collector {
+  errors: UserError[] = [];
+  add(message: string, pos: SourcePos | undefined, hint?: string): void {
+    this.errors.push(new UserError(message, pos, hint));
+  }
+}
+
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function strList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'boolean' ? (x ? 'True' : 'False') : String(x)));
+  if (typeof v === 'boolean') return [v ? 'True' : 'False'];
+  return [String(v)];
+}
+
+function tagList(v: unknown): string[] {
+  return strList(v).flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+}
+
+function condition(v: unknown): string[] | boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  return strList(v);
+}
+
+function unsupported(key: string, obj: Obj, c: Collector): void {
+  c.add(`'${key}' is not supported by tsplay yet (${NOT_YET[key]})`, posOf(obj, key), 'remove it or restructure the playbook; tsplay never ignores a keyword silently');
+}
+
+function checkKeys(obj: Obj, allowed: string[], what: string, c: Collector): void {
+  for (const key of Object.keys(obj)) {
+    if (allowed.includes(key)) continue;
+    if (key in NOT_YET) unsupported(key, obj, c);
+    else {
+      const guess = closest(key, allowed);
+      c.add(`unknown ${what} keyword '${key}'`, posOf(obj, key), guess ? `did you mean '${guess}'?` : undefined);
+    }
+  }
+}
+
+function typeCheck(obj: Obj, key: string, want: 'string' | 'boolean' | 'object' | 'list', c: Collector): void {
+  const v = obj[key];
+  if (v === undefined || v === null) return;
+  const ok =
+    want === 'list' ? Array.isArray(v) || typeof v === 'string'
+    : want === 'object' ? isObj(v)
+    : want === 'boolean' ? typeof v === 'boolean' || (typeof v === 'string' && /^(yes|no|true|false|\{\{.*\}\})$/i.test(v))
+    : typeof v === 'string' || typeof v === 'number';
+  if (!ok) c.add(`'${key}' must be ${want === 'list' ? 'a list' : want === 'object' ? 'a mapping' : `a ${want}`}`, posOf(obj, key));
+}
+
+function asBool(v: unknown): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  return /^(yes|true|on|1)$/i.test(String(v));
+}
+
+function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean): Task | undefined {
+  if (!isObj(raw)) {
+    c.add('a task must be a mapping (name: ..., module: ...)', posOf(raw) ?? { file });
+    return undefined;
+  }
+  const allowed = isHandler ? TASK_KEYS : TASK_KEYS.filter((k) => k !== 'listen');
+  const before = c.errors.length;
+  for (const key of Object.keys(raw)) if (key in NOT_YET) unsupported(key, raw, c);
+  const moduleKeys = Object.keys(raw).filter((k) => !allowed.includes(k) && !(k in NOT_YET));
+  const unknown = moduleKeys.filter((k) => !findModule(k));
+  for (const k of unknown) {
+    const guess = closest(k.replace(/^.*\./, ''), [...moduleNames(), ...allowed]);
+    const what = moduleKeys.length === 1 ? 'module' : 'module or task keyword';
+    c.add(`unknown ${what} '${k}'`, posOf(raw, k), guess ? `did you mean '${guess}'?` : 'run `tsplay modules` for the list');
+  }
+  if (moduleKeys.length === 0 && c.errors.length === before) c.add('task has no module (e.g. copy:, command:, sysctl:)', posOf(raw));
+  if (moduleKeys.length > 1 && unknown.length === 0) c.add(`task has more than one module: ${moduleKeys.join(', ')}`, posOf(raw, moduleKeys[1]));
+  if (c.errors.length > before) return undefined;
+  const action = moduleKeys[0]!;
+  const module = findModule(action)!;
+  for (const k of ['name', 'register', 'become_user']) typeCheck(raw, k, 'string', c);
+  for (const k of ['ignore_errors', 'no_log', 'become', 'check_mode', 'diff']) typeCheck(raw, k, 'boolean', c);
+  for (const k of ['vars', 'environment', 'loop_control', 'args']) typeCheck(raw, k, 'object', c);
+  const args = moduleArgs(raw, action, module, c);
+  if (!args) return undefined;
+  const problems = checkArgs(module, structuredClone(args), true);
+  for (const p of problems) {
+    const pos = isObj(raw[action]) ? posAt(raw, [action, ...p.path]) : posOf(raw, action);
+    c.add(p.message, pos, p.hint);
+  }
+  const lc = isObj(raw.loop_control) ? raw.loop_control : {};
+  const loop = raw.loop ?? raw.with_list ?? (raw.with_items !== undefined ? withItems(raw.with_items) : undefined);
+  return {
+    name: raw.name === undefined || raw.name === null ? undefined : String(raw.name),
+    module,
+    action,
+    args,
+    when: strList(raw.when),
+    loop,
+    loopControl: { loop_var: String(lc.loop_var ?? 'item'), label: lc.label === undefined ? undefined : String(lc.label) },
+    register: raw.register === undefined ? undefined : String(raw.register),
+    changedWhen: condition(raw.changed_when),
+    failedWhen: condition(raw.failed_when),
+    ignoreErrors: asBool(raw.ignore_errors) ?? false,
+    notify: strList(raw.notify),
+    listen: strList(raw.listen),
+    tags: tagList(raw.tags),
+    checkMode: asBool(raw.check_mode),
+    diff: asBool(raw.diff),
+    noLog: asBool(raw.no_log) ?? false,
+    environment: isObj(raw.environment) ? raw.environment : undefined,
+    become: asBool(raw.become),
+    becomeUser: raw.become_user === undefined ? undefined : String(raw.become_user),
+    vars: isObj(raw.vars) ? raw.vars : {},
+    timeout: raw.timeout === undefined ? undefined : Number(raw.timeout),
+    pos: posOf(raw) ?? { file },
+  };
+}
+
+/** with_items flattens one level, as Ansible's lookup does; a templated string stays for run time. */
+function withItems(v: unknown): unknown {
+  return Array.isArray(v) ? v.flatMap((x) => (Array.isArray(x) ? x : [x])) : v;
+}
+
+function moduleArgs(raw: Obj, action: string, module: ModuleDef, c: Collector): Obj | undefined {
+  const value = raw[action];
+  let args: Obj;
+  if (value === null || value === undefined) args = {};
+  else if (typeof value === 'string' || typeof value === 'number') {
+    try {
+      args = parseKV(String(value), module.freeForm);
+    } catch (e) {
+      c.add(`cannot read the arguments of '${action}': ${(e as Error).message}`, posOf(raw, action));
+      return undefined;
+    }
+  } else if (isObj(value)) args = { ...value };
+  else {
+    c.add(`the arguments of '${action}' must be a mapping or a k=v string`, posOf(raw, action));
+    return undefined;
+  }
+  if (isObj(raw.args)) args = { ...raw.args, ...args };
+  return args;
+}
+
+function parseTasks(list: unknown, key: string, owner: Obj, file: string, c: Collector, isHandler = false): Task[] {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) {
+    c.add(`'${key}' must be a list of tasks`, posOf(owner, key));
+    return [];
+  }
+  return list.map((t) => parseTask(t, file, c, isHandler)).filter((t): t is Task => t !== undefined);
+}
+
+function parsePlay(raw: unknown, file: string, c: Collector): Play | undefined {
+  if (!isObj(raw)) {
+    c.add('a play must be a mapping with hosts: and tasks:', posOf(raw) ?? { file });
+    return undefined;
+  }
+  checkKeys(raw, PLAY_KEYS, 'play', c);
+  if (raw.hosts === undefined || raw.hosts === null || raw.hosts === '') {
+    c.add("play has no 'hosts:'", posOf(raw), "add e.g. 'hosts: all'");
+  }
+  for (const k of ['name', 'become_user', 'remote_user', 'connection']) typeCheck(raw, k, 'string', c);
+  for (const k of ['gather_facts', 'become', 'any_errors_fatal', 'ignore_unreachable', 'check_mode', 'diff', 'no_log']) typeCheck(raw, k, 'boolean', c);
+  for (const k of ['vars', 'environment']) typeCheck(raw, k, 'object', c);
+  typeCheck(raw, 'vars_files', 'list', c);
+  return {
+    name: raw.name === undefined || raw.name === null ? undefined : String(raw.name),
+    hosts: Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts ?? ''),
+    vars: isObj(raw.vars) ? raw.vars : {},
+    varsFiles: strList(raw.vars_files),
+    gatherFacts: asBool(raw.gather_facts) ?? true,
+    become: asBool(raw.become) ?? false,
+    becomeUser: raw.become_user === undefined ? 'root' : String(raw.become_user),
+    preTasks: parseTasks(raw.pre_tasks, 'pre_tasks', raw, file, c),
+    tasks: parseTasks(raw.tasks, 'tasks', raw, file, c),
+    postTasks: parseTasks(raw.post_tasks, 'post_tasks', raw, file, c),
+    handlers: parseTasks(raw.handlers, 'handlers', raw, file, c, true),
+    tags: tagList(raw.tags),
+    environment: isObj(raw.environment) ? raw.environment : undefined,
+    anyErrorsFatal: asBool(raw.any_errors_fatal) ?? false,
+    ignoreUnreachable: asBool(raw.ignore_unreachable) ?? false,
+    remoteUser: raw.remote_user == null ? undefined : String(raw.remote_user),
+    connection: raw.connection == null ? undefined : String(raw.connection),
+    checkMode: asBool(raw.check_mode),
+    diff: asBool(raw.diff),
+    noLog: asBool(raw.no_log) ?? false,
+    pos: posOf(raw) ?? { file },
+  };
+}
+
+/** Loads and validates a playbook file; throws UserErrors listing every problem found. */
+export function loadPlaybook(path: string): Playbook {
+  const file = resolve(path);
+  const data = loadYamlFile(file);
+  const c = new Collector();
+  if (!Array.isArray(data)) {
+    throw new UserErrors([new UserError('a playbook must be a list of plays', posOf(data) ?? { file, line: 1 }, "start with '- hosts: all'")]);
+  }
+  const plays = data.map((p) => parsePlay(p, file, c)).filter((p): p is Play => p !== undefined);
+  if (c.errors.length) throw new UserErrors(c.errors);
+  return { file, dir: dirname(file), plays };
+}

@@ -1,0 +1,66 @@
+import type { SourcePos } from '../core/errors.js';
+import type { ModuleDef } from '../core/module.js';
+
+export interface LoopControl {
+  loop_var: string;
+  label?: string;
+}
+
+/** One task after parsing: a module with its raw (untemplated) args and the task keywords. */
+export interface Task {
+  name?: string;
+  module: ModuleDef;
+  /** The module name as written (e.g. `ansible.builtin.copy`), for messages. */
+  action: string;
+  args: Record<string, unknown>;
+  when: string[];
+  loop?: unknown;
+  loopControl: LoopControl;
+  register?: string;
+  changedWhen?: string[] | boolean;
+  failedWhen?: string[] | boolean;
+  ignoreErrors: boolean;
+  notify: string[];
+  listen: string[];
+  tags: string[];
+  checkMode?: boolean;
+  diff?: boolean;
+  noLog: boolean;
+  environment?: Record<string, unknown>;
+  become?: boolean;
+  becomeUser?: string;
+  vars: Record<string, unknown>;
+  timeout?: number;
+  pos: SourcePos;
+}
+
+export interface Play {
+  name?: string;
+  hosts: string;
+  vars: Record<string, unknown>;
+  varsFiles: string[];
+  gatherFacts: boolean;
+  become: boolean;
+  becomeUser: string;
+  preTasks: Task[];
+  tasks: Task[];
+  postTasks: Task[];
+  handlers: Task[];
+  tags: string[];
+  environment?: Record<string, unknown>;
+  anyErrorsFatal: boolean;
+  ignoreUnreachable: boolean;
+  /** Play-level defaults: remote_user and connection override inventory vars; the rest are task defaults. */
+  remoteUser?: string;
+  connection?: string;
+  checkMode?: boolean;
+  diff?: boolean;
+  noLog: boolean;
+  pos: SourcePos;
+}
+
+export interface Playbook {
+  file: string;
+  dir: string;
+  plays: Play[];
+}

@@ -1,0 +1,43 @@
+/** Chooses and builds the transport of a host from its connection variables. */
+import { KnownHosts } from './known-hosts.js';
+import { LocalTransport } from './local.js';
+import { resolveTarget } from './ssh-config.js';
+import { SshTransport } from './ssh.js';
+import type { Transport } from './types.js';
+
+export { KnownHosts } from './known-hosts.js';
+export { UnreachableError, CommandTimeoutError, type Transport, type RunOptions } from './types.js';
+
+export interface TransportSettings {
+  knownHosts: KnownHosts;
+  connectTimeoutMs: number;
+  keepaliveMs: number;
+  sshConfig?: string;
+}
+
+function optNumber(v: unknown): number | undefined {
+  return v === undefined || v === null || v === '' ? undefined : Number(v);
+}
+
+function optString(v: unknown): string | undefined {
+  return v === undefined || v === null || v === '' ? undefined : String(v);
+}
+
+export function createTransport(name: string, vars: Record<string, unknown>, settings: TransportSettings): Transport {
+  const kind = optString(vars.ansible_connection) ?? 'ssh';
+  if (kind === 'local') return new LocalTransport(name);
+  if (kind !== 'ssh' && kind !== 'paramiko' && kind !== 'smart') {
+    throw new Error(`ansible_connection=${kind} is not supported (use ssh or local)`);
+  }
+  const target = resolveTarget(
+    {
+      host: optString(vars.ansible_host) ?? optString(vars.ansible_ssh_host) ?? name,
+      port: optNumber(vars.ansible_port ?? vars.ansible_ssh_port),
+      user: optString(vars.ansible_user ?? vars.ansible_ssh_user),
+      keyFile: optString(vars.ansible_ssh_private_key_file ?? vars.ansible_private_key_file),
+      password: optString(vars.ansible_password ?? vars.ansible_ssh_pass),
+    },
+    settings.sshConfig,
+  );
+  return new SshTransport(name, target, settings);
+}
