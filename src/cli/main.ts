@@ -16,6 +16,7 @@ import { loadPlaybook } from '../playbook/parse.js';
 import { Templar } from '../template/index.js';
 import { KnownHosts } from '../transport/index.js';
 import { parseExtraVars } from './extra-vars.js';
+import { demo } from './demo.js';
 import { gatherAll } from './facts.js';
 import { moduleDoc, moduleList } from './modules-doc.js';
 
@@ -85,6 +86,7 @@ export function program(): Command {
     const templar = new Templar();
     const extraVars = parseExtraVars(o.extraVars);
     const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p)));
+    for (const dir of new Set(books.map((b) => b.dir))) await inventory.addVarsDirs(dir);
     preflight(books, inventory, templar, extraVars);
     const splitTags = (v: string[]) => v.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
     const settings = {
@@ -144,6 +146,7 @@ export function program(): Command {
     .action(async (playbooks: string[], o) => {
       const inventory = await loadInventory(o.inventory);
       const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p)));
+      for (const dir of new Set(books.map((b) => b.dir))) await inventory.addVarsDirs(dir);
       preflight(books, inventory, new Templar(), parseExtraVars(o.extraVars));
       const tasks = books.reduce((n, b) => n + b.plays.reduce((m, p) => m + p.preTasks.length + p.tasks.length + p.postTasks.length + p.handlers.length, 0), 0);
       process.stdout.write(`${playbooks.join(', ')}: ${books.reduce((n, b) => n + b.plays.length, 0)} plays, ${tasks} tasks: valid\n`);
@@ -176,6 +179,13 @@ export function program(): Command {
     .action(async (o) => {
       await labDown(resolve(o.dir));
       process.stdout.write('lab: down\n');
+    });
+  prog
+    .command('demo')
+    .description('bring up a 3-host lab, run playbooks/site.yml twice, drift a host, audit it with --check --diff, tear down')
+    .option('--dir <dir>', 'the lab directory', '.lab')
+    .action(async (o) => {
+      process.exitCode = await demo(resolve(o.dir));
     });
   return prog;
 }

@@ -67,7 +67,6 @@ export class Runner {
   async run(playbooks: Playbook[]): Promise<RunSummary> {
     try {
       for (const pb of playbooks) {
-        await this.ctx.inventory.addVarsDirs(pb.dir);
         this.ctx.emit({ kind: 'playbook_start', file: pb.file, check: this.ctx.settings.check });
         for (const play of pb.plays) await this.runPlay(pb, play);
       }

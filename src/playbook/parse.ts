@@ -151,6 +151,7 @@ function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean)
     vars: isObj(raw.vars) ? raw.vars : {},
     timeout: raw.timeout === undefined ? undefined : Number(raw.timeout),
     pos: posOf(raw) ?? { file },
+    source: raw,
   };
 }
 
@@ -170,7 +171,7 @@ function moduleArgs(raw: Obj, action: string, module: ModuleDef, c: Collector): 
       c.add(`cannot read the arguments of '${action}': ${(e as Error).message}`, posOf(raw, action));
       return undefined;
     }
-  } else if (isObj(value)) args = { ...value };
+  } else if (isObj(value)) args = value; // kept as parsed, so positions of its keys stay known
   else {
     c.add(`the arguments of '${action}' must be a mapping or a k=v string`, posOf(raw, action));
     return undefined;

@@ -32,6 +32,8 @@ export interface Task {
   vars: Record<string, unknown>;
   timeout?: number;
   pos: SourcePos;
+  /** The task mapping as written, for positions of its keys in later checks. */
+  source: Record<string, unknown>;
 }
 
 export interface Play {

@@ -1,0 +1,145 @@
+/**
+ * The foundation, end to end through the real CLI against real sshd hosts in the lab:
+ * converge, idempotence, check mode on drift, unreachable hosts, changed host keys, bad input
+ * stopping before any host is touched, and round trips per host.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Lab, labDown, labUp, rotateHostKey, runOn, startHost, stopHost } from '../../src/lab/index.js';
+import { events, recap, ROOT, tsplay } from '../helpers/cli.js';
+
+let lab: Lab;
+const SITE = join(ROOT, 'playbooks/site.yml');
+const FILES = ['/etc/tsplay-demo/app.conf', '/etc/tsplay-demo/environment', '/etc/motd', '/etc/sysctl.d/60-tsplay-demo.conf'];
+const base = () => ['-i', lab.inventory, '--known-hosts', lab.knownHosts];
+
+async function hashes(host: string): Promise<string> {
+  const r = await runOn(lab, host, ['sh', '-c', `sha256sum ${FILES.join(' ')}; stat -c '%n %a %U %G' ${FILES.join(' ')}; sysctl net.ipv4.ip_local_port_range net.core.somaxconn`]);
+  return r.stdout;
+}
+
+before(async () => {
+  lab = await labUp(5, { dir: mkdtempSync(join(tmpdir(), 'tsplay-run-')) });
+});
+
+after(async () => {
+  if (lab) await labDown(lab.dir);
+});
+
+test('first run changes every host, second run reports changed=0 everywhere', async () => {
+  const first = await tsplay(['run', SITE, ...base()]);
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  const r1 = recap(first.stdout);
+  assert.equal(Object.keys(r1).length, 5);
+  for (const [h, s] of Object.entries(r1)) {
+    assert.ok(s.changed! > 0, `${h} changed nothing on the first run`);
+    assert.equal(s.failed, 0);
+  }
+  assert.match(first.stdout, /RUNNING HANDLER \[Reload the application\]/);
+
+  const second = await tsplay(['run', SITE, ...base()]);
+  assert.equal(second.code, 0, second.stdout + second.stderr);
+  for (const [h, s] of Object.entries(recap(second.stdout))) {
+    assert.equal(s.changed, 0, `${h} changed on the second run:\n${second.stdout}`);
+    assert.equal(s.failed, 0);
+    assert.ok(s.ok! > 5);
+  }
+  assert.doesNotMatch(second.stdout, /RUNNING HANDLER/);
+  // Files really are on the hosts, each with its own content.
+  const conf = await runOn(lab, 'h2', ['cat', '/etc/tsplay-demo/app.conf']);
+  assert.match(conf.stdout, /name = h2/);
+  assert.doesNotMatch(conf.stdout, /peer = h2 /);
+});
+
+test('--check --diff reports a hand-made drift and leaves the host byte-for-byte unchanged', async () => {
+  await runOn(lab, 'h3', ['sh', '-c', "sed -i 's/^port = .*/port = 9999/' /etc/tsplay-demo/app.conf && sysctl -w net.core.somaxconn=4096 >/dev/null"]);
+  const before = await hashes('h3');
+  const untouched = await hashes('h1');
+  const res = await tsplay(['run', SITE, ...base(), '--check', '--diff']);
+  assert.equal(res.code, 0, res.stdout + res.stderr);
+  const r = recap(res.stdout);
+  assert.ok(r.h3!.changed! >= 2, res.stdout);
+  assert.equal(r.h1!.changed, 0);
+  assert.match(res.stdout, /-port = 9999\n\+port = 8080/);
+  assert.match(res.stdout, /net\.core\.somaxconn/);
+  assert.equal(await hashes('h3'), before, 'check mode changed the drifted host');
+  assert.equal(await hashes('h1'), untouched);
+  // A real run repairs the drift.
+  const fix = await tsplay(['run', SITE, ...base(), '--limit', 'h3']);
+  assert.equal(fix.code, 0, fix.stdout);
+  assert.ok(recap(fix.stdout).h3!.changed! >= 2);
+});
+
+test('round trips per host: facts cost 1, an unchanged task at most 2', async () => {
+  const facts = await tsplay(['run', join(ROOT, 'test/fixtures/playbooks/facts-only.yml'), ...base(), '--json']);
+  assert.equal(facts.code, 0, facts.stdout + facts.stderr);
+  const f = events(facts.stdout).find((e) => e.kind === 'recap');
+  const conv = await tsplay(['run', SITE, ...base(), '--json']);
+  assert.equal(conv.code, 0);
+  const evs = events(conv.stdout);
+  const rc = evs.find((e) => e.kind === 'recap');
+  const tasks = new Set(evs.filter((e) => e.kind === 'host_result' && e.host === 'h1' && !e.loop).map((e) => `${e.task}#${e.item ?? ''}`)).size;
+  for (const h of Object.keys(rc.roundTrips)) {
+    console.log(`# round trips ${h}: facts-only run ${f.roundTrips[h]}, converged site.yml ${rc.roundTrips[h]} for ${tasks} task results`);
+    assert.equal(f.roundTrips[h], 1);
+    assert.ok(rc.roundTrips[h] <= 1 + 2 * tasks, `${h}: ${rc.roundTrips[h]} round trips`);
+    assert.equal(rc.stats[h].changed, 0);
+  }
+});
+
+test('an unreachable host is reported while the others finish', async () => {
+  await stopHost(lab, 'h5');
+  try {
+    const res = await tsplay(['run', SITE, ...base(), '--connect-timeout', '3']);
+    assert.equal(res.code, 4, res.stdout + res.stderr);
+    const r = recap(res.stdout);
+    assert.equal(r.h5!.unreachable, 1);
+    assert.match(res.stdout, /fatal: \[h5\]: UNREACHABLE!/);
+    for (const h of ['h1', 'h2', 'h3', 'h4']) {
+      assert.equal(r[h]!.unreachable, 0);
+      assert.equal(r[h]!.failed, 0);
+      assert.ok(r[h]!.ok! > 5);
+    }
+  } finally {
+    await startHost(lab, 'h5');
+  }
+});
+
+test('a changed host key is refused, and an unknown one too unless accepted', async () => {
+  await rotateHostKey(lab, 'h4');
+  const res = await tsplay(['run', SITE, ...base(), '--limit', 'h4']);
+  assert.equal(res.code, 4, res.stdout);
+  assert.match(res.stdout, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
+  // With an empty known_hosts: refused without the flag, accepted and recorded with it.
+  const empty = join(lab.dir, 'empty_known_hosts');
+  writeFileSync(empty, '');
+  const refused = await tsplay(['run', join(ROOT, 'test/fixtures/playbooks/facts-only.yml'), '-i', lab.inventory, '--known-hosts', empty, '--limit', 'h1']);
+  assert.equal(refused.code, 4);
+  assert.match(refused.stdout, /unknown/);
+  const accepted = await tsplay(['run', join(ROOT, 'test/fixtures/playbooks/facts-only.yml'), '-i', lab.inventory, '--known-hosts', empty, '--limit', 'h1', '--accept-new-host-keys']);
+  assert.equal(accepted.code, 0, accepted.stdout);
+  assert.match(readFileSync(empty, 'utf8'), /ssh-ed25519 /);
+  // A changed key stays refused even with --accept-new-host-keys.
+  const still = await tsplay(['run', SITE, ...base(), '--limit', 'h4', '--accept-new-host-keys']);
+  assert.equal(still.code, 4);
+});
+
+for (const [file, pattern] of [
+  ['bad-yaml.yml', /bad-yaml\.yml:8:\d+: malformed YAML/],
+  ['unknown-module.yml', /unknown-module\.yml:8:\d+: unknown module 'cpy'[\s\S]*did you mean 'copy'/],
+  ['undefined-var.yml', /undefined-var\.yml:11:\d+: undefined variable 'not_defined_anywhere'/],
+] as const) {
+  test(`${file}: exit 5 with file:line, and no host touched`, async () => {
+    const res = await tsplay(['run', join(ROOT, 'test/fixtures/playbooks', file), ...base()]);
+    assert.equal(res.code, 5, res.stdout + res.stderr);
+    assert.match(res.stderr, pattern);
+    assert.equal(res.stdout, '');
+    for (const h of ['h1', 'h2']) {
+      const r = await runOn(lab, h, ['test', '-e', '/tmp/tsplay-must-not-exist']);
+      assert.notEqual(r.rc, 0, `${file} touched ${h}`);
+    }
+  });
+}
