@@ -109,14 +109,16 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars)
     const r = await module.local(args, cc);
     const { facts, ...rest } = r;
     if (facts) Object.assign(h.hostFacts, facts);
-    const status = r.failed ? 'failed' : r.changed ? 'changed' : 'ok';
+    const status = r.failed ? 'failed' : r.skipped ? 'skipped' : r.changed ? 'changed' : 'ok';
     return { status, result: { changed: Boolean(r.changed), failed: Boolean(r.failed), ...rest, ...(facts ? { ansible_facts: facts } : {}) } };
   }
   if (module.prepare) args = await module.prepare(args, cc);
   await ensureConnected(ctx, h);
   let state: unknown;
-  if (module.probe) {
-    const out = await remote(ctx, h, task, 'probe', module.probe(args, h.facts ?? {}), vars);
+  // An empty probe (command without creates/removes) costs no round trip.
+  const probe = module.probe?.(args, h.facts ?? {});
+  if (probe) {
+    const out = await remote(ctx, h, task, 'probe', probe, vars);
     state = module.parse ? module.parse(out, args) : out;
   }
   const plan: Plan = module.plan ? module.plan(args, state, h.facts ?? {}) : { steps: [] };

@@ -54,13 +54,37 @@ function describe(e: ErrorObject, module: ModuleDef): ArgProblem {
         hint: guess ? `did you mean '${guess}'?` : `known options: ${known.join(', ')}`,
       };
     }
-    case 'required':
-      return { path, message: `module '${module.name}' needs option '${(e.params as any).missingProperty}'` };
+    case 'required': {
+      const missing = (e.params as any).missingProperty;
+      const conditional = e.schemaPath.includes('/then/');
+      return { path, message: `module '${module.name}' needs option '${missing}'${conditional ? ' with the options given' : ''}` };
+    }
     case 'enum':
       return { path, message: `${where} must be one of: ${(e.params as any).allowedValues.join(', ')}` };
     default:
       return { path, message: `${where} ${e.message}` };
   }
+}
+
+/** A union of literals fails as one `const` error per literal: report them as one enum. */
+function mergeConsts(errors: ErrorObject[]): ErrorObject[] {
+  const out: ErrorObject[] = [];
+  const enums = new Map<string, ErrorObject>();
+  for (const e of errors) {
+    if (e.keyword !== 'const') {
+      out.push(e);
+      continue;
+    }
+    const seen = enums.get(e.instancePath);
+    if (seen) (seen.params as any).allowedValues.push((e.params as any).allowedValue);
+    else {
+      const merged = { ...e, keyword: 'enum', params: { allowedValues: [(e.params as any).allowedValue] } };
+      enums.set(e.instancePath, merged);
+      out.push(merged);
+    }
+  }
+  // A failed union also reports the type errors of its other branches: drop those.
+  return out.filter((e) => !(e.keyword === 'type' && enums.has(e.instancePath)));
 }
 
 function valueAt(root: any, path: (string | number)[]): unknown {
@@ -75,7 +99,7 @@ export function checkArgs(module: ModuleDef, args: Record<string, unknown>, leni
   coerceBooleans(module.schema, args);
   const validate = validator(module);
   if (validate(args)) return [];
-  const problems = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'if').map((e) => describe(e, module));
+  const problems = mergeConsts(validate.errors ?? []).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'if').map((e) => describe(e, module));
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.message === p.message) === i);
   if (!lenient) return unique;
   return unique.filter((p) => {

@@ -1,0 +1,82 @@
+/**
+ * assert: evaluates conditions on the controller and fails on the first false one, with the
+ * result keys Ansible gives (`assertion`, `evaluated_to`).
+ */
+import { Type } from '@sinclair/typebox';
+import { defineModule, type LocalResult } from '../../src/core/module.js';
+
+// Boolean first: ajv's type coercion would otherwise turn a templated-to-true value into the text 'true'.
+const condition = Type.Union([Type.Boolean(), Type.String({ minLength: 1 })]);
+const message = Type.Union([Type.String(), Type.Array(Type.String())]);
+
+const schema = Type.Object(
+  {
+    that: Type.Union([condition, Type.Array(condition, { minItems: 1 })], {
+      description: 'A condition or list of conditions: bare Jinja expressions as in `when:`; all must be true.',
+    }),
+    fail_msg: Type.Optional(Type.Union(message.anyOf, { description: 'Message when an assertion fails (default "Assertion failed").' })),
+    msg: Type.Optional(Type.Union(message.anyOf, { description: 'Alias of `fail_msg`.' })),
+    success_msg: Type.Optional(Type.Union(message.anyOf, { description: 'Message when all assertions pass (default "All assertions passed").' })),
+    quiet: Type.Optional(Type.Boolean({ description: 'Show less output when assertions pass (accepted; the result is the same).', default: false })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Truthiness of a condition's value: Python's (empty list, dict and string are false), plus
+ * the words false/no/off/0 that a rendered `{{ }}` leaves as text, as the executor's `when` does.
+ */
+export function conditionTruth(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
+  if (typeof v === 'string') return v.length > 0 && !/^(false|no|off|0)$/i.test(v.trim());
+  return Boolean(v);
+}
+
+/** `{{ x }}` written around a condition is the same condition (Ansible warns and accepts it). */
+function bare(expr: string): string {
+  const m = /^\s*\{\{(.*)\}\}\s*$/s.exec(expr);
+  return m ? m[1]! : expr;
+}
+
+export const assert = defineModule({
+  name: 'assert',
+  description:
+    'Checks that every expression in `that` is true (evaluated like `when:` on the controller). The first false one ' +
+    'fails the task with `fail_msg` (default "Assertion failed") and reports it as `assertion`, with ' +
+    '`evaluated_to: false`; otherwise the task is ok with `success_msg`.',
+  schema,
+  examples: `- assert:
+    that:
+      - ansible_facts.memtotal_mb >= 1024
+      - app_port | int > 1024
+    fail_msg: "{{ inventory_hostname }} is too small"
+`,
+  local(args, ctx): LocalResult {
+    const conditions = Array.isArray(args.that) ? args.that : [args.that];
+    for (const cond of conditions) {
+      let value: unknown;
+      if (typeof cond === 'boolean') value = cond;
+      else {
+        try {
+          value = ctx.evaluate(bare(cond));
+        } catch (e) {
+          return { failed: true, msg: `The conditional check '${cond}' failed. The error was: ${(e as Error).message}` };
+        }
+      }
+      if (!conditionTruth(value)) {
+        return {
+          changed: false,
+          failed: true,
+          assertion: cond,
+          evaluated_to: false,
+          // Any value, as in Ansible (a list of lines prints as a list); LocalResult types msg as text.
+          msg: (args.fail_msg ?? args.msg ?? 'Assertion failed') as string,
+        };
+      }
+    }
+    return { changed: false, msg: (args.success_msg ?? 'All assertions passed') as string };
+  },
+});
+
+export default assert;

@@ -1,0 +1,257 @@
+/**
+ * copy: puts a file on the host from inline `content` or a controller file `src`. The probe
+ * sends back the current file itself when it is small (so --diff shows before and after) or its
+ * SHA-1 otherwise; plan() writes the whole file atomically only when the bytes differ, and fixes
+ * mode/owner/group alone when only they differ. template reuses everything here.
+ */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import { defineModule, type ExecResult, type FileDiff, type Plan, type PutStep, type Step } from '../../src/core/module.js';
+import { quote } from '../../src/core/quote.js';
+import {
+  type AttrArgs,
+  fixAttrs,
+  type FileStat,
+  finalAttrs,
+  groupOption,
+  modeOption,
+  ownerOption,
+  parseStat,
+  parseUmask,
+  probeOutput,
+  resolveMode,
+  statLine,
+  UMASK_LINE,
+} from '../file/attrs.js';
+
+/** Files up to this size travel back whole in the probe, for the diff; larger ones as a SHA-1. */
+export const DIFF_LIMIT = 64 * 1024;
+
+/** What copy and template have in common once prepare() has run. */
+export interface CopyLike extends AttrArgs {
+  dest: string;
+  content?: string;
+  src?: string;
+  backup?: boolean;
+  force?: boolean;
+}
+
+/** The controller file read by prepare(): kept beside the args under a symbol, so it never meets the schema. */
+export interface Source {
+  bytes: Uint8Array;
+  /** The same bytes as text when they are valid UTF-8 (the diff and the put step use it). */
+  text?: string;
+  basename: string;
+}
+export const SOURCE: unique symbol = Symbol.for('tsplay.copy.source');
+type WithSource = { [SOURCE]?: Source };
+
+export interface CopyState {
+  /** dest was an existing directory: the file goes inside it, named after src. */
+  destIsDir: boolean;
+  /** The parent directory of the target does not exist. */
+  noParent: boolean;
+  umask: number;
+  stat?: FileStat;
+  /** The current content, base64, when the file is a regular file of at most DIFF_LIMIT bytes. */
+  content?: string;
+  /** SHA-1 of larger files. */
+  sha1?: string;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The text of some bytes if they are UTF-8 without NUL bytes (what a diff can show), else undefined. */
+export function asText(bytes: Uint8Array): string | undefined {
+  if (bytes.includes(0)) return undefined;
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Args with a controller file attached (what prepare() returns). */
+export function withSource<A extends CopyLike>(args: A, bytes: Uint8Array, basename: string): A {
+  const text = asText(bytes);
+  const out: A & WithSource = { ...args };
+  out[SOURCE] = { bytes, text, basename };
+  // Text also travels as `content`, so args that lose the symbol (a JSON copy) still work.
+  if (text !== undefined) out.content = text;
+  return out;
+}
+
+export async function readSource(ctx: { findFile(kind: 'files' | 'templates', name: string): string; readFile(p: string): Promise<Buffer> }, kind: 'files' | 'templates', src: string): Promise<Buffer> {
+  const path = ctx.findFile(kind, src);
+  try {
+    return await ctx.readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new Error(`src ${src} is a directory: copying directories is not supported, copy each file`);
+    throw new Error(`cannot read src ${path}: ${code ?? (e as Error).message}`);
+  }
+}
+
+/** The name a file gets inside a destination directory (Ansible: the basename of src). */
+function sourceName(args: CopyLike): string | undefined {
+  const s = (args as WithSource)[SOURCE];
+  if (s) return s.basename;
+  return args.src !== undefined ? posix.basename(args.src) : undefined;
+}
+
+function desired(args: CopyLike): { bytes: Uint8Array; text?: string } | { error: string } {
+  const s = (args as WithSource)[SOURCE];
+  if (s) return { bytes: s.bytes, text: s.text };
+  if (args.content !== undefined) return { bytes: Buffer.from(args.content, 'utf8'), text: args.content };
+  if (args.src !== undefined) return { error: `src ${args.src} was not read on the controller (prepare() did not run)` };
+  return { error: 'one of content or src is required' };
+}
+
+export function sha1(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex');
+}
+
+/** Where the file goes when dest names a directory explicitly (trailing slash). */
+function explicitDir(args: CopyLike): boolean {
+  return args.dest.endsWith('/');
+}
+
+export function copyProbe(args: CopyLike): string {
+  const name = sourceName(args);
+  const lines: string[] = [];
+  if (explicitDir(args)) {
+    // Without src there is no name for the file: plan() fails, so there is nothing to look at.
+    if (name === undefined) return UMASK_LINE;
+    lines.push(`d=${quote(posix.join(args.dest, name))}`);
+  } else {
+    lines.push(`d=${quote(args.dest)}`);
+    lines.push(`if [ -d "$d" ]; then echo dest_isdir=1; ${name !== undefined ? `d="$d"/${quote(name)}` : 'exit 0'}; fi`);
+  }
+  lines.push(
+    UMASK_LINE,
+    statLine('stat', '"$d"', true),
+    // An unreadable file must never look empty: it is reported, and parse() refuses to guess.
+    `if [ -f "$d" ]; then`,
+    `  if [ ! -r "$d" ]; then echo unreadable=1;`,
+    `  elif [ "$(stat -L -c %s -- "$d")" -le ${DIFF_LIMIT} ]; then printf 'content='; base64 -w0 < "$d"; echo;`,
+    `  else printf 'sha1=%s\\n' "$(sha1sum < "$d" | cut -d' ' -f1)"; fi`,
+    'fi',
+    `[ -d "$(dirname -- "$d")" ] || echo noparent=1`,
+  );
+  return lines.join('\n');
+}
+
+export function copyParse(out: ExecResult, args: CopyLike): CopyState {
+  const kv = probeOutput(out, 'copy');
+  if (kv.has('unreadable')) throw new Error(`copy: cannot read ${args.dest} on the host (permission denied); use become`);
+  return {
+    destIsDir: kv.get('dest_isdir') === '1',
+    noParent: kv.get('noparent') === '1',
+    umask: parseUmask(kv.get('umask')),
+    stat: parseStat(kv.get('stat')),
+    content: kv.get('content'),
+    sha1: kv.get('sha1'),
+  };
+}
+
+/** What a diff shows for content it cannot show as text. */
+function placeholder(kind: 'binary' | 'large', size: number, sum: string | undefined): string {
+  return `(${kind} file, ${size} bytes${sum ? `, sha1 ${sum}` : ''})\n`;
+}
+
+function diffSide(bytes: Uint8Array, text: string | undefined): string {
+  if (bytes.length > DIFF_LIMIT) return placeholder('large', bytes.length, sha1(bytes));
+  return text ?? placeholder('binary', bytes.length, sha1(bytes));
+}
+
+function failed(msg: string): Plan {
+  return { steps: [], failed: msg };
+}
+
+export function copyPlan(args: CopyLike, state: CopyState): Plan {
+  const want = desired(args);
+  if ('error' in want) return failed(want.error);
+  const name = sourceName(args);
+  if ((state.destIsDir || explicitDir(args)) && name === undefined) return failed(`can not use content with a dir as dest: ${args.dest}`);
+  const path = explicitDir(args) || state.destIsDir ? posix.join(args.dest, name!) : args.dest;
+  const st = state.stat;
+  if (st && st.type === 'directory') return failed(`dest ${path} is a directory`);
+  if (st && st.type !== 'file') return failed(`dest ${path} exists and is not a regular file`);
+  if (state.noParent && !explicitDir(args)) return failed(`Destination directory ${posix.dirname(path)} does not exist`);
+  const mode = args.mode === undefined ? undefined : resolveMode(args.mode, st?.mode, false, state.umask);
+  if (typeof mode === 'object') return failed(mode.error);
+
+  const checksum = sha1(want.bytes);
+  const attrs = finalAttrs({ mode, owner: args.owner, group: args.group }, st, (0o666 & ~state.umask).toString(8).padStart(4, '0'));
+  const result = { dest: path, checksum, size: want.bytes.length, ...attrs, ...(args.src !== undefined ? { src: args.src } : {}), state: 'file' };
+
+  const before = state.content !== undefined ? Buffer.from(state.content, 'base64') : undefined;
+  const same = st ? (before ? Buffer.compare(before, want.bytes) === 0 : state.sha1 === checksum) : false;
+
+  if (st && !same && args.force === false) {
+    return { steps: [], reason: `${path} exists and force=no: content left alone`, result: { ...result, checksum: state.sha1 ?? sha1(before!) } };
+  }
+  if (!st || !same) {
+    const steps: Step[] = [];
+    if (state.noParent) steps.push({ kind: 'exec', argv: ['mkdir', '-p', '--', posix.dirname(path)] });
+    const put: PutStep = { kind: 'put', path, content: want.text ?? want.bytes };
+    if (mode !== undefined) put.mode = mode;
+    if (args.owner !== undefined) put.owner = args.owner;
+    if (args.group !== undefined) put.group = args.group;
+    if (args.backup && st) put.backup = true;
+    steps.push(put);
+    const beforeSide = !st ? '' : before ? diffSide(before, asText(before)) : placeholder('large', st.size, state.sha1);
+    const diff: FileDiff[] = [{ path, before: beforeSide, after: diffSide(want.bytes, want.text) }];
+    return { steps, diff, reason: st ? `${path}: content differs` : `${path}: created`, result };
+  }
+  const fix = fixAttrs(path, { mode, owner: args.owner, group: args.group }, st);
+  if (fix.steps.length === 0) return { steps: [], reason: `${path} is up to date`, result };
+  return {
+    steps: fix.steps,
+    diff: [{ path: `${path} (file attributes)`, before: fix.before, after: fix.after }],
+    reason: `${path}: ${fix.changes.join(', ')}`,
+    result,
+  };
+}
+
+const schema = Type.Object(
+  {
+    dest: Type.String({ description: 'Remote path to write. If it is a directory (or ends with /), the file goes inside it under the basename of src.', minLength: 1 }),
+    content: Type.Optional(Type.String({ description: 'The file content, inline. Mutually exclusive with src.' })),
+    src: Type.Optional(Type.String({ description: "Controller file to copy, looked up in the role's or playbook's files/ folder, then beside the playbook.", minLength: 1 })),
+    mode: Type.Optional(modeOption),
+    owner: Type.Optional(ownerOption),
+    group: Type.Optional(groupOption),
+    backup: Type.Optional(Type.Boolean({ description: 'Keep the previous file as DEST.<timestamp>~ when it is replaced.', default: false })),
+    force: Type.Optional(Type.Boolean({ description: 'Replace the file when its content differs. With false, an existing file is left alone entirely.', default: true })),
+  },
+  {
+    additionalProperties: false,
+    if: { not: { required: ['src'] } },
+    then: { required: ['content'] },
+  },
+);
+
+export const copy = defineModule({
+  name: 'copy',
+  description:
+    'Writes a file on the host from inline content or a controller file (src), atomically and only when its bytes differ; ' +
+    'fixes mode, owner and group otherwise. Diff shows the old and new content for text files up to 64 KiB.',
+  schema,
+  examples: `- copy:
+    dest: /etc/motd
+    content: "Managed by tsplay\\n"
+    mode: '0644'
+- copy: src=limits.conf dest=/etc/security/limits.d/ owner=root group=root backup=yes`,
+  async prepare(args, ctx) {
+    if (args.src === undefined) return args;
+    if (args.content !== undefined) throw new Error('parameters are mutually exclusive: content|src');
+    return withSource(args, await readSource(ctx, 'files', args.src), posix.basename(args.src));
+  },
+  probe: (args) => copyProbe(args),
+  parse: (out, args) => copyParse(out, args),
+  plan: (args, state: CopyState) => copyPlan(args, state),
+});
+
+export default copy;
