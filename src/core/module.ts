@@ -109,7 +109,7 @@ export interface ModuleDef<A = any, S = any> {
   local?(args: A, ctx: ControllerContext): LocalResult | Promise<LocalResult>;
   /** Controller-side preparation of args (read a src file, render a template). */
   prepare?(args: A, ctx: ControllerContext): Promise<A> | A;
-  /** Shell script printing the current state; absent means no probe round trip. */
+  /** Shell script printing the current state; absent or empty means no probe round trip. */
   probe?(args: A, facts: Facts): string;
   /** Parses the probe output into the state handed to plan(). */
   parse?(out: ExecResult, args: A): S;

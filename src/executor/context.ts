@@ -25,7 +25,10 @@ export interface RunContext {
   templar: Templar;
   emit: Sink;
   inventory: Inventory;
+  /** Hosts worked on so far (those a play targeted). */
   hosts: Map<string, HostState>;
+  /** The state of any inventory host, created on first use (hostvars may name hosts outside the play). */
+  host(name: string): HostState;
 }
 
 export interface PlayContext extends RunContext {
@@ -37,20 +40,20 @@ export interface PlayContext extends RunContext {
   active: HostState[];
 }
 
-/** `hostvars`: each host's inventory vars, facts and set_facts, built when looked up. */
+/** `hostvars`: every inventory host's vars, facts and set_facts, built when looked up. */
 export function hostvarsView(ctx: RunContext): Vars {
   return new Proxy(
     {},
     {
       get(_t, name) {
-        const h = typeof name === 'string' ? ctx.hosts.get(name) : undefined;
-        if (!h) return undefined;
+        if (typeof name !== 'string' || !ctx.inventory.hosts.has(name)) return undefined;
+        const h = ctx.host(name);
         return lazyVars([h.inventoryVars, h.factVars, h.hostFacts, magic(ctx, h), ctx.settings.extraVars], ctx.templar);
       },
-      has: (_t, name) => typeof name === 'string' && ctx.hosts.has(name),
-      ownKeys: () => [...ctx.hosts.keys()],
+      has: (_t, name) => typeof name === 'string' && ctx.inventory.hosts.has(name),
+      ownKeys: () => [...ctx.inventory.hosts.keys()],
       getOwnPropertyDescriptor: (_t, name) =>
-        typeof name === 'string' && ctx.hosts.has(name) ? { enumerable: true, configurable: true, value: undefined } : undefined,
+        typeof name === 'string' && ctx.inventory.hosts.has(name) ? { enumerable: true, configurable: true, value: undefined } : undefined,
     },
   );
 }

@@ -55,12 +55,25 @@ export class Runner {
   private started = Date.now();
 
   constructor(inventory: Inventory, templar: Templar, settings: RunSettings, emit: Sink) {
-    this.ctx = { inventory, templar, settings, emit, hosts: new Map() };
+    const known = new Map<string, HostState>();
+    this.ctx = {
+      inventory,
+      templar,
+      settings,
+      emit,
+      hosts: new Map(),
+      host: (name) => {
+        let h = known.get(name);
+        if (!h) known.set(name, (h = new HostState(name, inventory.hostVars(name))));
+        return h;
+      },
+    };
   }
 
+  /** A host the run works on: it appears in the recap. */
   private host(name: string): HostState {
-    let h = this.ctx.hosts.get(name);
-    if (!h) this.ctx.hosts.set(name, (h = new HostState(name, this.ctx.inventory.hostVars(name))));
+    const h = this.ctx.host(name);
+    this.ctx.hosts.set(name, h);
     return h;
   }
 

@@ -115,10 +115,10 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars)
   if (module.prepare) args = await module.prepare(args, cc);
   await ensureConnected(ctx, h);
   let state: unknown;
-  // An empty probe (command without creates/removes) costs no round trip.
+  // An empty probe script (command without creates/removes) costs no round trip: parse() sees empty output.
   const probe = module.probe?.(args, h.facts ?? {});
-  if (probe) {
-    const out = await remote(ctx, h, task, 'probe', probe, vars);
+  if (probe !== undefined) {
+    const out = probe ? await remote(ctx, h, task, 'probe', probe, vars) : { rc: 0, stdout: '', stderr: '' };
     state = module.parse ? module.parse(out, args) : out;
   }
   const plan: Plan = module.plan ? module.plan(args, state, h.facts ?? {}) : { steps: [] };
