@@ -15,7 +15,7 @@ export function shlexSplit(line: string): string[] {
       else word += c;
     } else if (quote === '"') {
       if (c === '"') quote = null;
-      else if (c === '\\' && i + 1 < line.length && '\\"$`\n'.includes(line[i + 1]!)) word += line[++i];
+      else if (c === '\\' && i + 1 < line.length && '\\"'.includes(line[i + 1]!)) word += line[++i];
       else word += c;
     } else if (c === "'" || c === '"') {
       quote = c;

@@ -61,7 +61,6 @@ export function hostvarsView(ctx: RunContext): Vars {
 function magic(ctx: RunContext, h: HostState): Vars {
   return {
     inventory_hostname: h.name,
-    inventory_hostname_short: h.name.split('.')[0],
     group_names: ctx.inventory.groupNames(h.name),
     groups: ctx.inventory.groupsVar(),
     ansible_check_mode: ctx.settings.check,
