@@ -20,6 +20,6 @@ export function createSink(o: SinkOptions): OutputSink {
   const write = (s: string) => void process.stdout.write(s);
   if (o.json) return { emit: jsonRenderer(write), done: async () => {} };
   const plain = plainRenderer({ diff: o.diff, verbosity: o.verbosity, write });
-  if (process.stdout.isTTY && !process.env.CI && o.verbosity === 0) return liveRenderer(plain);
+  if (process.stdout.isTTY && !process.env.CI && o.verbosity === 0) return liveRenderer(plain, { diff: o.diff, write });
   return { emit: plain, done: async () => {} };
 }

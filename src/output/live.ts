@@ -5,12 +5,13 @@
  */
 import { Listr } from 'listr2';
 import type { Event } from './events.js';
+import { diffLines } from './plain.js';
 
 interface Pending {
   resolve: (e: Extract<Event, { kind: 'host_result' }> | undefined) => void;
 }
 
-export function liveRenderer(plain: (e: Event) => void) {
+export function liveRenderer(plain: (e: Event) => void, o: { diff: boolean; write: (s: string) => void }) {
   let chain: Promise<unknown> = Promise.resolve();
   let playHosts: string[] = [];
   let pending = new Map<string, Pending>();
@@ -58,7 +59,8 @@ export function liveRenderer(plain: (e: Event) => void) {
         p.resolve(e);
       }
       // Diffs are printed after the task's list completes.
-      if (e.diff?.length) queue(() => plain({ ...e, status: 'ok', msg: undefined, diff: e.diff }));
+      const diff = diffLines(e, o);
+      if (diff.length) queue(() => o.write(diff.join('\n') + '\n'));
       return;
     }
     if (e.kind === 'host_result') return;

@@ -35,11 +35,7 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
     // A loop's summary line is only shown when it failed, as Ansible does.
     if (e.loop && e.status !== 'failed') return undefined;
     const item = e.item !== undefined ? ` => (item=${e.item})` : '';
-    const lines: string[] = [];
-    if (o.diff && e.diff && !e.noLog) for (const d of e.diff) {
-      const text = unifiedDiff(d);
-      if (text) lines.push(text.trimEnd());
-    }
+    const lines = diffLines(e, o);
     const detail = (r: Record<string, unknown>) => (o.verbosity > 0 ? ` => ${json(r)}` : '');
     switch (e.status) {
       case 'failed':
@@ -75,6 +71,12 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
     return [banner('PLAY RECAP'), ...hosts.map((h) => recapLine(h, e.stats[h]!)), ''].join('\n');
   },
 };
+
+/** The unified diffs of a result, when --diff is on and no_log is off. */
+export function diffLines(e: Extract<Event, { kind: 'host_result' }>, o: { diff: boolean }): string[] {
+  if (!o.diff || !e.diff || e.noLog) return [];
+  return e.diff.map(unifiedDiff).filter(Boolean).map((t) => t.trimEnd());
+}
 
 /** The keys Ansible shows with a failure, without the bulky ones. */
 function pick(r: Record<string, unknown>): Record<string, unknown> {
