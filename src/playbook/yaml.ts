@@ -1,11 +1,13 @@
 /**
  * YAML loading that keeps positions: every mapping and sequence produced remembers where it and
- * each of its keys/items came from, so any later error can name file:line:column. YAML 1.1 is
- * used because Ansible reads YAML with PyYAML (1.1): `yes` is true and `0644` is octal.
+ * each of its keys/items came from, so any later error can name file:line:column. Typing is
+ * the inventory loader's, which reads YAML as Ansible's PyYAML does: `yes` is true, `0644` is
+ * octal, but `n` stays a string.
  */
 import { readFileSync } from 'node:fs';
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { type Document, isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { type SourcePos, UserError } from '../core/errors.js';
+import { loadYamlDocument } from '../inventory/yamlload.js';
 
 interface PosInfo {
   self: SourcePos;
@@ -34,13 +36,11 @@ export function posAt(root: unknown, path: (string | number)[]): SourcePos | und
   return best;
 }
 
-function convert(node: Node | null | undefined, file: string, lc: LineCounter, doc: Document): unknown {
-  const at = (offset: number | undefined): SourcePos => {
-    const p = lc.linePos(offset ?? 0);
-    return { file, line: p.line, col: p.col };
-  };
+type At = (node: Node | null | undefined) => SourcePos;
+
+function convert(node: Node | null | undefined, at: At, doc: Document): unknown {
   if (!node) return null;
-  if (isAlias(node)) return convert(node.resolve(doc) as Node, file, lc, doc);
+  if (isAlias(node)) return convert(node.resolve(doc) as Node, at, doc);
   if (isMap(node)) {
     const obj: Record<string, unknown> = {};
     const children = new Map<string, SourcePos>();
@@ -49,40 +49,40 @@ function convert(node: Node | null | undefined, file: string, lc: LineCounter, d
       const raw = isScalar(keyNode) ? keyNode.value : keyNode;
       const key = String(raw);
       if (typeof raw === 'symbol' || key === '<<') {
-        Object.assign(obj, convert(pair.value as Node, file, lc, doc));
+        Object.assign(obj, convert(pair.value as Node, at, doc));
         continue;
       }
-      obj[key] = convert(pair.value as Node, file, lc, doc);
-      children.set(key, at(keyNode?.range?.[0]));
+      obj[key] = convert(pair.value as Node, at, doc);
+      children.set(key, at(keyNode));
     }
-    positions.set(obj, { self: at(node.range?.[0]), children });
+    positions.set(obj, { self: at(node), children });
     return obj;
   }
   if (isSeq(node)) {
     const arr: unknown[] = [];
     const children = new Map<string, SourcePos>();
     node.items.forEach((item, i) => {
-      arr.push(convert(item as Node, file, lc, doc));
-      children.set(String(i), at((item as Node | null)?.range?.[0]));
+      arr.push(convert(item as Node, at, doc));
+      children.set(String(i), at(item as Node | null));
     });
-    positions.set(arr, { self: at(node.range?.[0]), children });
+    positions.set(arr, { self: at(node), children });
     return arr;
   }
   if (isScalar(node)) return node.value;
   return null;
 }
 
-/** Parses YAML text; a syntax error becomes a UserError at its line and column. */
+/** Parses YAML text as Ansible does (PyYAML's 1.1 types); a syntax error is a UserError at its line. */
 export function parseYaml(text: string, file: string): unknown {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, version: '1.1', prettyErrors: false, uniqueKeys: true });
-  const err = doc.errors[0];
-  if (err) {
-    const p = lc.linePos(err.pos[0]);
-    const msg = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
-    throw new UserError(`malformed YAML: ${msg}`, { file, line: p.line, col: p.col }, 'check indentation, quoting and the colon after each key');
+  let loaded;
+  try {
+    loaded = loadYamlDocument(text, file);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`malformed YAML: ${e.message}`, e.pos, e.hint ?? 'check indentation, quoting and the colon after each key');
+    throw e;
   }
-  return convert(doc.contents as Node, file, lc, doc);
+  if (!loaded.doc) return null;
+  return convert(loaded.doc.contents as Node, loaded.pos, loaded.doc);
 }
 
 export function loadYamlFile(file: string): unknown {

@@ -1,0 +1,78 @@
+/**
+ * The executor through the real CLI on the local transport (ansible_connection=local):
+ * variable precedence (expected values taken from ansible-playbook 2.14 on the same files),
+ * register, when, loops, changed_when/failed_when, handlers order, tags, no_log and -v.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { events, recap, ROOT, tsplay } from '../helpers/cli.js';
+
+const DIR = join(ROOT, 'test/fixtures/local');
+const INV = ['-i', join(DIR, 'hosts.ini')];
+
+function debugMsgs(stdout: string): Record<string, string> {
+  return Object.fromEntries(events(stdout).filter((e) => e.kind === 'host_result' && e.module === 'debug').map((e) => [e.task, e.result.msg]));
+}
+
+test('variable precedence matches ansible-playbook on the same inventory and playbook', async () => {
+  const r = await tsplay(['run', join(DIR, 'precedence.yml'), ...INV, '-e', 'overridden_by_extra=extra', '--json']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const msgs = debugMsgs(r.stdout);
+  // Captured from: ansible-playbook -i hosts.ini precedence.yml -e overridden_by_extra=extra (ansible-core 2.14.18)
+  assert.equal(msgs['show precedence'], 'who=inventory-host level=host_vars group=yes gv=1 task=task extra=extra chained=play-host_vars');
+  assert.equal(msgs['show set_fact'], "play_var=set_fact groups=['node1'] names=['ctl']");
+});
+
+test('extra vars win over set_fact', async () => {
+  const r = await tsplay(['run', join(DIR, 'precedence.yml'), ...INV, '-e', '{"play_var": "extra"}', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(debugMsgs(r.stdout)['show set_fact']!, /^play_var=extra /);
+});
+
+test('register, when, loops, failed_when, ignore_errors, handlers in definition order, no_log', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-flow-'));
+  const r = await tsplay(['run', join(DIR, 'flow.yml'), ...INV, '-e', `workdir=${work}`, '-v', '--diff']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const s = recap(r.stdout).node1!;
+  assert.equal(s.failed, 0);
+  assert.equal(s.ignored, 1);
+  assert.equal(s.skipped, 1);
+  assert.match(r.stdout, /ok: \[node1\] => \{\n    "msg": "read hello rc=0 lines=1"\n\}/);
+  assert.match(r.stdout, /changed: \[node1\] => \(item=one\)/);
+  assert.equal(readFileSync(join(work, 'two'), 'utf8'), '2\n');
+  assert.equal(readFileSync(join(work, 'handlers'), 'utf8'), 'first\nsecond\n');
+  assert.equal(readFileSync(join(work, 'secret'), 'utf8'), 's3cret-value\n');
+  assert.doesNotMatch(r.stdout, /s3cret/, 'no_log leaked the secret');
+  assert.match(r.stdout, /<node1> \$ /, '-v shows the commands run');
+  assert.doesNotMatch(r.stdout, /never-tag/);
+
+  const again = await tsplay(['run', join(DIR, 'flow.yml'), ...INV, '-e', `workdir=${work}`]);
+  assert.equal(again.code, 0);
+  assert.equal(recap(again.stdout).node1!.changed, 1, again.stdout); // the shell task without changed_when
+  assert.doesNotMatch(again.stdout, /RUNNING HANDLER/);
+});
+
+test('tags select tasks; never-tagged tasks run only when asked for', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-tags-'));
+  const only = await tsplay(['run', join(DIR, 'flow.yml'), ...INV, '-e', `workdir=${work}`, '-t', 'extra', '--json']);
+  assert.equal(only.code, 0, only.stderr);
+  const ran = events(only.stdout).filter((e) => e.kind === 'task_start').map((e) => e.name);
+  assert.deepEqual(ran, ['tagged task']);
+  const special = await tsplay(['run', join(DIR, 'flow.yml'), ...INV, '-e', `workdir=${work}`, '--tags', 'special', '--json']);
+  assert.deepEqual(events(special.stdout).filter((e) => e.kind === 'task_start').map((e) => e.name), ['never unless asked']);
+  const skipped = await tsplay(['run', join(DIR, 'flow.yml'), ...INV, '-e', `workdir=${work}`, '--skip-tags', 'extra', '--json']);
+  assert.ok(!events(skipped.stdout).some((e) => e.kind === 'task_start' && e.name === 'tagged task'));
+});
+
+test('check mode on the local transport changes nothing and skips commands', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-chk-'));
+  const r = await tsplay(['run', join(DIR, 'flow.yml'), ...INV, '-e', `workdir=${work}`, '--check', '--json']);
+  const evs = events(r.stdout);
+  const write = evs.find((e) => e.kind === 'host_result' && e.task === 'write a file');
+  assert.equal(write.status, 'changed');
+  assert.equal(evs.find((e) => e.kind === 'host_result' && e.task === 'read it back').status, 'skipped');
+  assert.throws(() => readFileSync(join(work, 'a.txt')), /ENOENT/);
+});
