@@ -91,6 +91,8 @@ export function sshdConfig(ip: string, version: [number, number] = [0, 0]): stri
   return [
     `# tsplay lab host sshd (generated)`,
     `ListenAddress ${ip}:22`,
+    // Each host also answers on its own loopback, as a real host does (and as a ProxyJump target).
+    `ListenAddress 127.0.0.1:22`,
     `HostKey /run/tsplay-lab/ssh_host_ed25519_key`,
     `PidFile /run/tsplay-lab/sshd.pid`,
     `PermitRootLogin prohibit-password`,

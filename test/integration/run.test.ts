@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Lab, labDown, labUp, rotateHostKey, runOn, startHost, stopHost } from '../../src/lab/index.js';
@@ -125,6 +125,40 @@ test('a changed host key is refused, and an unknown one too unless accepted', as
   // A changed key stays refused even with --accept-new-host-keys.
   const still = await tsplay(['run', SITE, ...base(), '--limit', 'h4', '--accept-new-host-keys']);
   assert.equal(still.code, 4);
+});
+
+test('tsplay facts gathers from every host in one round trip each', async () => {
+  // h4's host key was rotated by the test before: it is left out here.
+  const r = await tsplay(['facts', 'lab:!h4', ...base()]);
+  assert.equal(r.code, 0, r.stderr);
+  const facts = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(facts).sort(), ['h1', 'h2', 'h3', 'h5']);
+  assert.equal(facts.h2.hostname, 'h2');
+  assert.equal(facts.h2.eth0.ipv4.address, lab.hosts.find((h) => h.name === 'h2')!.ip);
+  assert.equal(facts.h2.os_family, 'Debian');
+  assert.ok(facts.h2.memtotal_mb > 0);
+});
+
+test('become runs through sudo -n as the become_user', async () => {
+  const r = await tsplay(['run', join(ROOT, 'test/fixtures/playbooks/become.yml'), ...base(), '--limit', 'h1:h2']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(recap(r.stdout).h1!.failed, 0);
+});
+
+test('~/.ssh/config is read: HostName, User, IdentityFile and ProxyJump', async () => {
+  // "jumped" is 127.0.0.1 as seen from h1: reachable only through h1, since nothing listens on
+  // port 22 in this machine's own namespace.
+  const home = mkdtempSync(join(tmpdir(), 'tsplay-home-'));
+  const h1 = lab.hosts.find((h) => h.name === 'h1')!;
+  mkdirSync(join(home, '.ssh'));
+  writeFileSync(join(home, '.ssh/config'), `Host jumped\n  HostName 127.0.0.1\n  User root\n  IdentityFile ${lab.key}\n  ProxyJump root@${h1.ip}\n\nHost ${h1.ip}\n  IdentityFile ${lab.key}\n`);
+  writeFileSync(join(home, 'inventory.ini'), 'jumped\n');
+  const kh = join(home, 'known_hosts');
+  writeFileSync(kh, readFileSync(lab.knownHosts));
+  const r = await tsplay(['facts', 'jumped', '-i', join(home, 'inventory.ini'), '--known-hosts', kh, '--accept-new-host-keys'], { env: { HOME: home } });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(JSON.parse(r.stdout).jumped.hostname, 'h1');
+  assert.match(readFileSync(kh, 'utf8'), /^127\.0\.0\.1 ssh-ed25519 /m);
 });
 
 for (const [file, pattern] of [
