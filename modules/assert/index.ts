@@ -22,23 +22,6 @@ const schema = Type.Object(
   { additionalProperties: false },
 );
 
-/**
- * Truthiness of a condition's value: Python's (empty list, dict and string are false), plus
- * the words false/no/off/0 that a rendered `{{ }}` leaves as text, as the executor's `when` does.
- */
-export function conditionTruth(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length > 0;
-  if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
-  if (typeof v === 'string') return v.length > 0 && !/^(false|no|off|0)$/i.test(v.trim());
-  return Boolean(v);
-}
-
-/** `{{ x }}` written around a condition is the same condition (Ansible warns and accepts it). */
-function bare(expr: string): string {
-  const m = /^\s*\{\{(.*)\}\}\s*$/s.exec(expr);
-  return m ? m[1]! : expr;
-}
-
 export const assert = defineModule({
   name: 'assert',
   description:
@@ -55,16 +38,16 @@ export const assert = defineModule({
   local(args, ctx): LocalResult {
     const conditions = Array.isArray(args.that) ? args.that : [args.that];
     for (const cond of conditions) {
-      let value: unknown;
-      if (typeof cond === 'boolean') value = cond;
+      let holds: boolean;
+      if (typeof cond === 'boolean') holds = cond;
       else {
         try {
-          value = ctx.evaluate(bare(cond));
+          holds = ctx.condition(cond);
         } catch (e) {
           return { failed: true, msg: `The conditional check '${cond}' failed. The error was: ${(e as Error).message}` };
         }
       }
-      if (!conditionTruth(value)) {
+      if (!holds) {
         return {
           changed: false,
           failed: true,

@@ -185,6 +185,8 @@ function plan(args: Args, state: WaitState): Plan {
 }
 
 export const waitFor = defineModule({
+  // The probe is the wait itself: it must run when the task runs, never batched ahead.
+  prefetch: false,
   name: 'wait_for',
   description:
     'Waits until a TCP port listens (or closes) or a file appears (or disappears, or matches search_regex), polling on the host ' +

@@ -79,8 +79,10 @@ export interface ControllerContext {
   readFile(path: string): Promise<Buffer>;
   /** Renders a template text with the host's variables (Jinja2/Ansible semantics). */
   render(text: string): string;
-  /** Evaluates a bare Jinja expression (as in `when:` or assert's `that:`). */
+  /** Evaluates a bare Jinja expression to its value (debug's `var:`). */
   evaluate(expr: string): unknown;
+  /** Judges a conditional as `when:` does (assert's `that:`); `{{ }}` around it is accepted. */
+  condition(expr: string): boolean;
   vars: Record<string, unknown>;
   check: boolean;
   inventoryHostname: string;
@@ -111,6 +113,11 @@ export interface ModuleDef<A = any, S = any> {
   prepare?(args: A, ctx: ControllerContext): Promise<A> | A;
   /** Shell script printing the current state; absent or empty means no probe round trip. */
   probe?(args: A, facts: Facts): string;
+  /**
+   * false when the probe must run at the task's own time (wait_for polls): it is then never
+   * batched with earlier tasks' probes.
+   */
+  prefetch?: boolean;
   /** Parses the probe output into the state handed to plan(). */
   parse?(out: ExecResult, args: A): S;
   /** Pure: no I/O, no clock. */

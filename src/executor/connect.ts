@@ -1,20 +1,18 @@
 /** Opening a host's one connection (once, shared by all its tasks) and gathering its facts. */
 import { factsScript, factVars, parseFacts } from '../facts/index.js';
+import { markUnsafe } from '../template/index.js';
 import { createTransport, UnreachableError } from '../transport/index.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './host.js';
-import { lazyVars } from './vars.js';
 
 /** Connects on first use; concurrent callers share the attempt; failures are UnreachableError. */
 export async function ensureConnected(ctx: PlayContext, h: HostState): Promise<void> {
   if (h.unreachable) throw new UnreachableError(h.unreachable);
   if (!h.connecting) {
     h.connecting = (async () => {
-      const vars = lazyVars([h.inventoryVars, ctx.settings.extraVars], ctx.templar);
+      const vars = { ...h.inventoryVars, ...ctx.settings.extraVars };
       const connVars: Record<string, unknown> = {};
-      for (const k of Object.keys(h.inventoryVars).concat(Object.keys(ctx.settings.extraVars))) {
-        if (k.startsWith('ansible_')) connVars[k] = vars[k];
-      }
+      for (const [k, v] of Object.entries(vars)) if (k.startsWith('ansible_')) connVars[k] = ctx.templar.template(v, vars);
       if (ctx.play.remoteUser && connVars.ansible_user === undefined) connVars.ansible_user = ctx.play.remoteUser;
       if (ctx.play.connection) connVars.ansible_connection = ctx.play.connection;
       let t;
@@ -35,6 +33,6 @@ export async function gatherFacts(ctx: PlayContext, h: HostState): Promise<void>
   await ensureConnected(ctx, h);
   const out = await h.transport!.run(factsScript());
   if (out.rc !== 0 && !out.stdout) throw new Error(`fact gathering failed: ${out.stderr.trim()}`);
-  h.facts = parseFacts(out.stdout);
+  h.facts = markUnsafe(parseFacts(out.stdout));
   h.factVars = factVars(h.facts);
 }

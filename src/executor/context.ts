@@ -1,7 +1,7 @@
 /** The settings of one run and the per-play context that task execution reads. */
 import type { Inventory } from '../inventory/index.js';
 import type { Sink } from '../output/events.js';
-import type { Play, Playbook } from '../playbook/types.js';
+import type { Play, Playbook, Task } from '../playbook/types.js';
 import type { Templar } from '../template/index.js';
 import type { TransportSettings } from '../transport/index.js';
 import type { HostState } from './host.js';
@@ -38,6 +38,8 @@ export interface PlayContext extends RunContext {
   playVars: Vars;
   /** Hosts still running this play. */
   active: HostState[];
+  /** The task itself and those after it in its section: the candidates for probe batching. */
+  following(task: Task): Task[];
 }
 
 /** `hostvars`: every inventory host's vars, facts and set_facts, built when looked up. */
@@ -69,20 +71,21 @@ function magic(ctx: RunContext, h: HostState): Vars {
   };
 }
 
-/** Every variable a task on host `h` sees, lowest precedence first (see vars.ts). */
+/**
+ * Every variable a task on host `h` sees, lowest precedence first (see vars.ts). A plain merge:
+ * the Templar templates a variable's own template lazily when it is read.
+ */
 export function taskVars(ctx: PlayContext, h: HostState, taskLevel: Vars[] = []): Vars {
   const names = ctx.active.map((x) => x.name);
-  return lazyVars(
-    [
-      h.inventoryVars,
-      h.factVars,
-      ctx.playVars,
-      ...taskLevel,
-      h.hostFacts,
-      magic(ctx, h),
-      { hostvars: hostvarsView(ctx), play_hosts: names, ansible_play_hosts: names, ansible_play_batch: names, playbook_dir: ctx.playbook.dir },
-      ctx.settings.extraVars,
-    ],
-    ctx.templar,
+  return Object.assign(
+    {},
+    h.inventoryVars,
+    h.factVars,
+    ctx.playVars,
+    ...taskLevel,
+    h.hostFacts,
+    magic(ctx, h),
+    { hostvars: hostvarsView(ctx), play_hosts: names, ansible_play_hosts: names, ansible_play_batch: names, playbook_dir: ctx.playbook.dir },
+    ctx.settings.extraVars,
   );
 }

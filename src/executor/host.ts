@@ -2,6 +2,7 @@
 import type { Facts } from '../core/module.js';
 import { emptyStats, type HostStats } from '../output/events.js';
 import type { Transport } from '../transport/index.js';
+import { ProbeCache } from './probes.js';
 import type { Vars } from './vars.js';
 
 export class HostState {
@@ -18,6 +19,8 @@ export class HostState {
   stats: HostStats = emptyStats();
   /** Handler names (or listen topics) notified in the current section. */
   notified = new Set<string>();
+  /** Probe results fetched ahead in a batch (see probes.ts). */
+  probes = new ProbeCache();
 
   constructor(
     readonly name: string,

@@ -17,7 +17,7 @@ import { gatherFacts } from './connect.js';
 import type { PlayContext, RunContext, RunSettings } from './context.js';
 import { HostState } from './host.js';
 import { runTask } from './task.js';
-import { lazyVars, type Vars } from './vars.js';
+import type { Vars } from './vars.js';
 
 export type { RunSettings } from './context.js';
 
@@ -40,7 +40,7 @@ function selected(s: RunSettings, tags: string[]): boolean {
 async function loadVarsFiles(play: Play, pb: Playbook, templar: Templar, extra: Vars): Promise<Vars> {
   const out: Vars = {};
   for (const f of play.varsFiles) {
-    const name = String(templar.template(f, lazyVars([play.vars, extra], templar), play.pos));
+    const name = String(templar.template(f, { ...play.vars, ...extra }, play.pos));
     const path = isAbsolute(name) ? name : join(pb.dir, name);
     const data = loadYamlFile(path);
     if (data === null || data === undefined) continue;
@@ -96,7 +96,7 @@ export class Runner {
 
   private async runPlay(pb: Playbook, play: Play): Promise<void> {
     const { inventory, settings, templar } = this.ctx;
-    const pattern = String(templar.template(play.hosts, lazyVars([play.vars, settings.extraVars], templar), play.pos));
+    const pattern = String(templar.template(play.hosts, { ...play.vars, ...settings.extraVars }, play.pos));
     let names = inventory.select(pattern, pb.dir);
     if (settings.limit) {
       const allowed = new Set(inventory.select(settings.limit, process.cwd()));
@@ -109,7 +109,12 @@ export class Runner {
       play,
       playVars: { ...play.vars, ...(await loadVarsFiles(play, pb, templar, settings.extraVars)) },
       active: names.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable),
+      following: (task) => {
+        const i = section.indexOf(task);
+        return i < 0 ? [] : section.slice(i);
+      },
     };
+    let section: Task[] = [];
     this.ctx.emit({ kind: 'play_start', name: playName, hosts: ctx.active.map((h) => h.name) });
     if (names.length === 0) {
       this.ctx.emit({ kind: 'warning', msg: `no hosts matched '${pattern}'${settings.limit ? ` with --limit ${settings.limit}` : ''}: skipping play` });
@@ -151,13 +156,15 @@ export class Runner {
       prune();
     }
 
-    for (const section of [play.preTasks, play.tasks, play.postTasks]) {
+    for (const tasks of [play.preTasks, play.tasks, play.postTasks]) {
+      section = tasks.filter((task) => selected(settings, [...play.tags, ...task.tags]));
       for (const task of section) {
         if (ctx.active.length === 0) break;
-        if (!selected(settings, [...play.tags, ...task.tags])) continue;
         await this.runOnActive(ctx, task, ctx.active, onAll);
         prune();
       }
+      section = [];
+      for (const h of ctx.active) h.probes.clear();
       await this.flushHandlers(ctx, onAll, prune);
       if (ctx.active.length === 0) {
         this.ctx.emit({ kind: 'no_hosts_left' });

@@ -11,11 +11,13 @@ import type { ControllerContext, ExecResult, FileDiff, ModuleDef, Plan } from '.
 import { compileSteps, withEnvironment } from '../core/script.js';
 import { checkArgs } from '../playbook/args.js';
 import type { Task } from '../playbook/types.js';
+import { markUnsafe, truthy } from '../template/index.js';
 import { CommandTimeoutError, UnreachableError } from '../transport/index.js';
 import type { PlayContext } from './context.js';
 import { taskVars } from './context.js';
 import { ensureConnected } from './connect.js';
 import type { HostState } from './host.js';
+import { LOOKAHEAD, type ProbeRequest, batchScript, newNonce, splitBatch } from './probes.js';
 import { dropOmitted, type Vars } from './vars.js';
 
 const HIDDEN = 'the output has been hidden due to the fact that no_log: true was specified for this result';
@@ -26,24 +28,25 @@ export interface Outcome {
   diff?: FileDiff[];
 }
 
-/** Python truthiness, which is what Jinja conditionals in Ansible follow. */
-export function truthy(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length > 0;
-  if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
-  if (typeof v === 'string') return v.length > 0 && !/^(false|no|off|0)$/i.test(v.trim());
-  return Boolean(v);
-}
-
+/** `{{ x }}` written around a condition is the same condition (Ansible warns and accepts it). */
 function conditionText(c: string): string {
   const m = /^\s*\{\{(.*)\}\}\s*$/s.exec(c);
   return m ? m[1]! : c;
 }
 
+/** Connection variables such as ansible_become=yes are booleans in Ansible's sense. */
+function asBool(v: unknown): boolean {
+  return typeof v === 'string' ? /^(yes|true|on|1)$/i.test(v.trim()) : Boolean(v);
+}
+
+/** An Ansible conditional: the expression's value by Python truthiness (`"False"` is true, `[]` is false). */
+function condition(ctx: PlayContext, task: Task, c: string, vars: Vars): boolean {
+  return truthy(ctx.templar.evaluate(conditionText(c), vars, task.pos));
+}
+
 function evalAll(ctx: PlayContext, task: Task, conds: string[], vars: Vars): { ok: boolean; failedOn?: string } {
-  for (const c of conds) {
-    if (!truthy(ctx.templar.evaluate(conditionText(c), vars, task.pos))) return { ok: false, failedOn: c };
-  }
-  return { ok: true };
+  const failedOn = conds.find((c) => !condition(ctx, task, c, vars));
+  return failedOn === undefined ? { ok: true } : { ok: false, failedOn };
 }
 
 function where(task: Task): string {
@@ -66,6 +69,7 @@ function controller(ctx: PlayContext, h: HostState, vars: Vars, task: Task): Con
     readFile: (p) => readFile(p),
     render: (text) => ctx.templar.render(text, vars, task.pos),
     evaluate: (expr) => ctx.templar.evaluate(expr, vars, task.pos),
+    condition: (expr) => condition(ctx, task, expr, vars),
     vars,
     check: effectiveCheck(ctx, task),
     inventoryHostname: h.name,
@@ -77,7 +81,7 @@ function effectiveCheck(ctx: PlayContext, task: Task): boolean {
 }
 
 function becomeUser(ctx: PlayContext, task: Task, vars: Vars): string | false {
-  const become = task.become ?? (vars.ansible_become === undefined ? ctx.play.become : truthy(vars.ansible_become));
+  const become = task.become ?? (vars.ansible_become === undefined ? ctx.play.become : asBool(vars.ansible_become));
   if (!become) return false;
   const user = task.becomeUser ?? (vars.ansible_become_user as string | undefined) ?? ctx.play.becomeUser;
   const login = ctx.play.remoteUser ?? (vars.ansible_user as string | undefined);
@@ -85,25 +89,101 @@ function becomeUser(ctx: PlayContext, task: Task, vars: Vars): string | false {
   return user === login ? false : user;
 }
 
-async function remote(ctx: PlayContext, h: HostState, task: Task, phase: 'probe' | 'apply', script: string, vars: Vars): Promise<ExecResult> {
-  const t = h.transport!;
+interface ExecOptions {
+  become: string | false;
+  env?: Record<string, string>;
+}
+
+function execOptions(ctx: PlayContext, task: Task, vars: Vars): ExecOptions {
   const env = { ...(ctx.play.environment ?? {}), ...(task.environment ?? {}) };
-  const envVars = Object.keys(env).length ? (ctx.templar.template(env, vars, task.pos) as Record<string, unknown>) : undefined;
-  const full = withEnvironment(script, envVars && Object.fromEntries(Object.entries(envVars).map(([k, v]) => [k, String(v)])));
+  const templated = Object.keys(env).length ? (ctx.templar.template(env, vars, task.pos) as Record<string, unknown>) : undefined;
+  return { become: becomeUser(ctx, task, vars), env: templated && Object.fromEntries(Object.entries(templated).map(([k, v]) => [k, String(v)])) };
+}
+
+/** Probes that share a round trip must run as the same user with the same environment. */
+function probeContext(o: ExecOptions): string {
+  return JSON.stringify([o.become, o.env ?? {}]);
+}
+
+async function remote(ctx: PlayContext, h: HostState, task: Task, phase: 'probe' | 'apply', script: string, opts: ExecOptions): Promise<ExecResult> {
+  const t = h.transport!;
+  const full = withEnvironment(script, opts.env);
   const timeoutMs = task.timeout ? task.timeout * 1000 : ctx.settings.taskTimeoutMs;
-  const res = await t.run(full, { become: becomeUser(ctx, task, vars), timeoutMs });
+  const res = await t.run(full, { become: opts.become, timeoutMs });
   if (ctx.settings.verbosity > 0 && !task.noLog) {
     ctx.emit({ kind: 'host_command', host: h.name, task: task.name ?? task.action, phase, script, rc: res.rc, stdout: res.stdout, stderr: res.stderr });
   }
   return res;
 }
 
+/** Args as the module sees them: templated, `omit` dropped, checked against the schema (defaults filled). */
+function resolveArgs(ctx: PlayContext, task: Task, vars: Vars): { args: Record<string, unknown>; problem?: string } {
+  const args = dropOmitted(ctx.templar.template(task.args, vars, task.pos)) as Record<string, unknown>;
+  const problems = checkArgs(task.module, args);
+  if (!problems.length) return { args };
+  return { args, problem: `${problems.map((p) => p.message + (p.hint ? ` (${p.hint})` : '')).join('; ')} at ${formatPos(task.pos)}` };
+}
+
+/**
+ * The probe requests of the tasks that follow (and of the current task's loop items), as
+ * each will compute them, for one shared round trip. Anything that cannot be worked out yet
+ * (a variable registered later, a false `when`) is simply left out: it will probe on its own.
+ */
+async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, context: string): Promise<ProbeRequest[]> {
+  const out: ProbeRequest[] = [];
+  for (const t of ctx.following(current)) {
+    if (out.length >= LOOKAHEAD) break;
+    const m = t.module;
+    if (m.local || !m.probe || m.prefetch === false) continue;
+    let items: unknown[] = [undefined];
+    if (t.loop !== undefined) {
+      try {
+        const v = ctx.templar.template(t.loop, taskVars(ctx, h, [t.vars]), t.pos);
+        if (!Array.isArray(v)) continue;
+        items = v;
+      } catch {
+        continue;
+      }
+    }
+    for (const item of items) {
+      const v = t.loopControl.loop_var;
+      const vars = taskVars(ctx, h, t.loop === undefined ? [t.vars] : [t.vars, { [v]: item, ansible_loop_var: v }]);
+      try {
+        if (!evalAll(ctx, t, t.when, vars).ok) continue;
+        const resolved = resolveArgs(ctx, t, vars);
+        if (resolved.problem) continue;
+        const args = m.prepare ? await m.prepare(resolved.args, controller(ctx, h, vars, t)) : resolved.args;
+        const script = m.probe(args, h.facts ?? {});
+        if (script && probeContext(execOptions(ctx, t, vars)) === context) out.push({ script, context });
+      } catch {
+        continue;
+      }
+    }
+  }
+  return out;
+}
+
+/** One probe, from the host's cache or in a round trip that also probes the tasks ahead. */
+async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: string, opts: ExecOptions): Promise<ExecResult> {
+  const req = { script, context: probeContext(opts) };
+  const cached = h.probes.take(req);
+  if (cached) return cached;
+  const seen = new Set([script]);
+  const ahead = task.module.prefetch === false ? [] : (await upcomingProbes(ctx, h, task, req.context)).filter((r) => !seen.has(r.script) && seen.add(r.script));
+  if (ahead.length === 0) return remote(ctx, h, task, 'probe', script, opts);
+  const nonce = newNonce();
+  const out = await remote(ctx, h, task, 'probe', batchScript([script, ...ahead.map((r) => r.script)], nonce), opts);
+  const results = splitBatch(out.stdout, nonce, ahead.length + 1);
+  ahead.forEach((r, i) => h.probes.put(r, results[i + 1]!));
+  return results[0]!;
+}
+
 /** Runs the module once with templated args; no when/loop handling here. */
 async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars): Promise<Outcome> {
   const module: ModuleDef = task.module;
-  let args = dropOmitted(ctx.templar.template(task.args, vars, task.pos)) as Record<string, unknown>;
-  const problems = checkArgs(module, args);
-  if (problems.length) return failure(`${problems.map((p) => p.message + (p.hint ? ` (${p.hint})` : '')).join('; ')} at ${formatPos(task.pos)}`);
+  const resolved = resolveArgs(ctx, task, vars);
+  if (resolved.problem) return failure(resolved.problem);
+  let args = resolved.args;
   const cc = controller(ctx, h, vars, task);
   if (module.local) {
     const r = await module.local(args, cc);
@@ -114,11 +194,12 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars)
   }
   if (module.prepare) args = await module.prepare(args, cc);
   await ensureConnected(ctx, h);
+  const opts = execOptions(ctx, task, vars);
   let state: unknown;
   // An empty probe script (command without creates/removes) costs no round trip: parse() sees empty output.
   const probe = module.probe?.(args, h.facts ?? {});
   if (probe !== undefined) {
-    const out = probe ? await remote(ctx, h, task, 'probe', probe, vars) : { rc: 0, stdout: '', stderr: '' };
+    const out = probe ? await probeHost(ctx, h, task, probe, opts) : { rc: 0, stdout: '', stderr: '' };
     state = module.parse ? module.parse(out, args) : out;
   }
   const plan: Plan = module.plan ? module.plan(args, state, h.facts ?? {}) : { steps: [] };
@@ -132,7 +213,9 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars)
     const extra = module.result ? module.result(args, state, undefined) : {};
     return { status: willChange ? 'changed' : 'ok', result: { changed: willChange, ...base, ...extra, ...(plan.reason ? { msg: plan.reason } : {}) }, diff: plan.diff };
   }
-  const applied = await remote(ctx, h, task, 'apply', compileSteps(plan.steps), vars);
+  // Whatever was probed ahead may be stale once anything is applied.
+  h.probes.clear();
+  const applied = await remote(ctx, h, task, 'apply', compileSteps(plan.steps), opts);
   const extra = module.result ? module.result(args, state, applied) : {};
   const result: Record<string, unknown> = { changed: willChange, ...base, ...extra };
   if (applied.rc !== 0) {
@@ -154,7 +237,7 @@ function judge(ctx: PlayContext, task: Task, out: Outcome, vars: Vars): Outcome 
     r.changed = typeof task.changedWhen === 'boolean' ? task.changedWhen : evalAll(ctx, task, task.changedWhen, merged).ok;
   }
   if (task.failedWhen !== undefined) {
-    const failed = typeof task.failedWhen === 'boolean' ? task.failedWhen : task.failedWhen.some((c) => truthy(ctx.templar.evaluate(conditionText(c), merged, task.pos)));
+    const failed = typeof task.failedWhen === 'boolean' ? task.failedWhen : task.failedWhen.some((c) => condition(ctx, task, c, merged));
     r.failed = failed;
     r.failed_when_result = failed;
     if (failed && !r.msg) r.msg = 'failed_when condition met';
@@ -252,7 +335,8 @@ function record(ctx: PlayContext, h: HostState, task: Task, out: Outcome): void 
     }
     return;
   }
-  if (task.register) h.hostFacts[task.register] = out.result;
+  // Results are data: a registered stdout containing `{{` is never templated.
+  if (task.register) h.hostFacts[task.register] = markUnsafe(out.result);
   if (out.status === 'failed') {
     if (task.ignoreErrors) s.ignored++;
     else {

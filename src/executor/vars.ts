@@ -4,7 +4,7 @@
  *   < facts < play vars < play vars_files < task vars < loop variable
  *   < set_fact and registered results < extra vars (always win)
  * plus the magic variables (inventory_hostname, groups, group_names, hostvars, play_hosts...).
- * Values are templated lazily when read, as Ansible does, so `a: "{{ b }}"` follows `b`.
+ * Values are templated lazily when read (by the Templar), so `a: "{{ b }}"` follows `b`.
  */
 import type { Templar } from '../template/index.js';
 
@@ -14,7 +14,8 @@ export type Vars = Record<string, unknown>;
 
 /**
  * A read-only view whose string values containing `{{`/`{%` are rendered against the view
- * itself on first read. A depth guard turns self-reference into an error instead of a hang.
+ * itself on first read, for `hostvars[h].x` (the Templar hands hostvars out raw, as Ansible's
+ * HostVars templates each host's values against that host). Self-reference is an error.
  */
 export function lazyVars(layers: Vars[], templar: Templar): Vars {
   const merged: Vars = Object.assign({}, ...layers);

@@ -297,7 +297,13 @@ export class PyCompiler extends Compiler {
     this.compile(node, frame);
   }
 
+  /**
+   * Each iteration starts with a clean scope as in Jinja (a `{% set %}` in one iteration is
+   * gone in the next), then gets Jinja's extra loop attributes.
+   */
   _emitLoopBindings(node: any, arr: string, i: string, len: string): void {
+    const names: string[] = node.name instanceof nodes.Array ? node.name.children.map((c: any) => c.value) : [node.name.value];
+    this._emitLine(`runtime.freshIteration(frame, ${JSON.stringify(names)});`);
     super._emitLoopBindings(node, arr, i, len);
     this._emitLine(`frame.set("loop.previtem", runtime.neighbour(${arr}, ${i} - 1));`);
     this._emitLine(`frame.set("loop.nextitem", runtime.neighbour(${arr}, ${i} + 1));`);

@@ -7,7 +7,8 @@
 import { splitArgs } from './callargs.js';
 import { namespaces, type PyContext } from './runtime.js';
 import { Undef, fail, isMapping, pyStr, pyTruthy, setKey } from './pyvalues.js';
-import { flatten } from './filters.js';
+import { flatten } from './filters-lists.js';
+import { Frame } from './nunjucks.js';
 
 type Global = (this: PyContext, ...args: unknown[]) => unknown;
 
@@ -44,6 +45,7 @@ const PLUGINS: Record<string, Plugin> = {
       if (pyTruthy(kw.rstrip ?? true)) text = text.trimEnd();
       return text;
     }),
+  template: (ctx, terms) => terms.map((t) => ctx.py.include(pyStr(t), {}, new Frame(), false, true)),
   items: (_ctx, terms) => flatten(terms, 1, false),
   list: (_ctx, terms) => terms,
 };

@@ -6,7 +6,8 @@
  *  - numbers follow Jinja's grammar (`1e16`, `1_000`, `0x1F`), and `a.0` is index 0, not `a` `0.`;
  *  - with trim_blocks, the newline after a comment is dropped too, as Jinja drops it;
  *  - `}}` inside open brackets is two closing braces, not the end of the tag;
- *  - names are identifiers only (nunjucks would read `b'` as a name).
+ *  - names are identifiers only (nunjucks would read `b'` as a name), and `r/2` is a division,
+ *    not one of nunjucks' regex literals.
  * Tokens also carry their source offsets so that Ansible's backslash escaping (below) can
  * rewrite string literals in place.
  */
@@ -128,6 +129,11 @@ export function tokenize(src: string, opts: LexOptions): any {
         const { float } = parseNumber(m[0]);
         tok = { type: float ? lexer.TOKEN_FLOAT : lexer.TOKEN_INT, value: m[0], lineno, colno };
       }
+    }
+    if (!tok && this.in_code && cur === 'r' && this.str.charAt(this.index + 1) === '/') {
+      // nunjucks would start a regex literal `r/.../`; in Jinja this is the name r.
+      this.forward();
+      tok = { type: lexer.TOKEN_SYMBOL, value: 'r', lineno, colno };
     }
     if (!tok && depth > 0 && this.in_code && this.current() === '}') {
       this.forward();

@@ -7,7 +7,7 @@
  * is data lookup only: `d.items` without parentheses is the key "items".
  */
 import { strFormat } from './format.js';
-import { Undef, UndefinedVariableError, fail, isMapping, isNumber, norm, pyEq, pyStr, setKey, toNum, tuple, typeName } from './pyvalues.js';
+import { PyFloat, Undef, UndefinedVariableError, fail, isMapping, isNumber, norm, pyEq, pyStr, setKey, toNum, tuple, typeName } from './pyvalues.js';
 import { splitArgs } from './callargs.js';
 
 type Method = (self: any, args: unknown[], kw: Record<string, unknown>) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -215,7 +215,7 @@ export function member(obj: unknown, key: unknown, path: string): unknown {
     if (Object.hasOwn(obj, k) && obj[k] !== undefined) return obj[k];
     return new Undef(path, `'dict object' has no attribute ${keyText(key)}`);
   }
-  if (typeof obj === 'object' || typeof obj === 'function') {
+  if ((typeof obj === 'object' && !(obj instanceof PyFloat)) || typeof obj === 'function') {
     const k = String(key);
     const v = (obj as any)[k];
     if (v !== undefined && !(k in Object.prototype)) return typeof v === 'function' ? v.bind(obj) : v;
@@ -229,8 +229,15 @@ export function callMethod(obj: unknown, key: unknown, rawArgs: unknown[], path:
   obj = norm(obj);
   const name = pyStr(key);
   const { args, kw } = splitArgs(rawArgs);
-  const member = obj !== null && obj !== undefined && (isMapping(obj) ? (Object.hasOwn(obj, name) ? (obj as any)[name] : undefined) : (obj as any)[name]); // eslint-disable-line @typescript-eslint/no-explicit-any
-  if (typeof member === 'function' && !(typeof obj === 'string' || Array.isArray(obj))) return member.apply(obj, rawArgs);
+  // A function stored in a dict (loop.cycle, a namespace) or a method of a global's object (a cycler).
+  const own = isMapping(obj)
+    ? Object.hasOwn(obj, name)
+      ? obj[name]
+      : undefined
+    : typeof obj === 'object' && obj !== null && !Array.isArray(obj) && !(obj instanceof PyFloat) && !(name in Object.prototype)
+      ? (obj as Record<string, unknown>)[name]
+      : undefined;
+  if (typeof own === 'function') return own.apply(obj, rawArgs);
   let table: Record<string, Method> | undefined;
   if (typeof obj === 'string') table = STR;
   else if (Array.isArray(obj)) table = LIST;

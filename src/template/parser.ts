@@ -4,8 +4,8 @@
  * `is divisibleby 3` without parentheses, slices `x[1:]`, `d.0`, tuples `(1, 2)`, dict keys
  * that are expressions (`{item.key: item.value}`), `not in` inside comparisons, and loop
  * filters `{% for x in y if cond %}`. The AST stays made of nunjucks node classes so the
- * stock compiler machinery still applies; the few Jinja-only constructs (slices, loop
- * iteration) become calls to reserved intrinsic names that our compiler recognises.
+ * stock compiler machinery still applies; slices become calls to a reserved intrinsic name
+ * that our compiler recognises, and a loop filter is kept on the For node.
  */
 import { lexer, nodes, Parser } from './nunjucks.js';
 import { parseNumber } from './lexer.js';
@@ -35,6 +35,11 @@ function intrinsic(tok: any, name: string, args: any[]): any {
   return new nodes.FunCall(tok.lineno, tok.colno, sym, new nodes.NodeList(tok.lineno, tok.colno, args));
 }
 
+/**
+ * Methods named parseX replace nunjucks' own (the base class is untyped, so they cannot carry
+ * `override`); parseIn/parseConcat/parsePow/parseUnary/parseFilter together form Jinja's
+ * precedence ladder: not > compare/in > + - > ~ > * / // % > ** > unary > filters and tests.
+ */
 export class JinjaParser extends Parser {
   isOp(tok: any, value: string): boolean {
     return !!tok && tok.type === lexer.TOKEN_OPERATOR && tok.value === value;

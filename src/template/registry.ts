@@ -12,8 +12,11 @@ import { NativeText, Undef, norm, pyTruthy } from './pyvalues.js';
 export interface Session {
   /** A top-level name: a variable (templated on first use), a global, or an Undef. */
   lookup(name: string): unknown;
-  /** The text of an included template, rendered with the caller's variables and frame. */
-  include(name: string, parentCtx: Record<string, unknown>, frame: unknown, ignoreMissing: boolean): string;
+  /**
+   * The text of an included template, rendered with the caller's variables and frame. Jinja's
+   * include drops the template's final newline; lookup('template') keeps it (`keepNewlines`).
+   */
+  include(name: string, parentCtx: Record<string, unknown>, frame: unknown, ignoreMissing: boolean, keepNewlines?: boolean): string;
   /** The raw variables, for `lookup('vars', ...)`. */
   readonly vars: Record<string, unknown>;
   /** Reads a controller-side file for `lookup('file', ...)`. */

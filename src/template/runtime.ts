@@ -25,6 +25,7 @@ import {
   typeName,
 } from './pyvalues.js';
 import './filters.js';
+import './filters-lists.js';
 import './filters-data.js';
 import './tests.js';
 
@@ -121,6 +122,9 @@ export const runtime: Record<string, unknown> = {
     setKey(obj as Record<string, unknown>, pyStr(key), value);
   },
   iter,
+  freshIteration(frame: any, keep: string[]): void {
+    for (const k of Object.keys(frame.variables)) if (k !== 'loop' && !keep.includes(k)) delete frame.variables[k];
+  },
   neighbour(arr: unknown, i: number): unknown {
     return Array.isArray(arr) && i >= 0 && i < arr.length ? arr[i] : new Undef('loop item', 'there is no such loop item');
   },

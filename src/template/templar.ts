@@ -25,7 +25,7 @@ import { NativeText, TemplateError, Undef, UndefinedVariableError, fail, isMappi
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 /** The value of `omit`: module arguments equal to it are dropped by the executor. */
-export const OMIT = '__omit_place_holder__tsplay';
+export const OMIT = '__omit_place_holder__tsplay__';
 
 export interface TemplarOptions {
   /** Finds an `{% include %}`d template by name; undefined when there is none. */
@@ -162,14 +162,15 @@ class VarSession implements Session {
     return value;
   }
 
-  include(name: string, parentCtx: Record<string, unknown>, frame: any, ignoreMissing: boolean): string {
+  include(name: string, parentCtx: Record<string, unknown>, frame: any, ignoreMissing: boolean, keep = false): string {
     const found = this.templar.options.loadTemplate?.(name);
     if (!found) {
       if (ignoreMissing) return '';
       fail(`template not found: ${name}`);
     }
     const compiled = this.templar.compile(found.text, 'file');
-    return joinParts(this.templar.run(compiled, this, frame.push(), parentCtx));
+    const out = joinParts(this.templar.run(compiled, this, frame.push(), parentCtx));
+    return keep ? keepNewlines(out, found.text) : out;
   }
 
   readFile(name: string): string {

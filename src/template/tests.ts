@@ -5,7 +5,7 @@
  */
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { items } from './filters.js';
+import { items } from './filters-lists.js';
 import { contains } from './operators.js';
 import { defineTest } from './registry.js';
 import { pyRegex, regexExec } from './regex.js';

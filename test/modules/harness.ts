@@ -56,6 +56,7 @@ export function fakeController(files: Record<string, string | Uint8Array>, vars:
     },
     render: (text) => text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => String(vars[k] ?? '')),
     evaluate: () => undefined,
+    condition: () => false,
     vars,
     check: false,
     inventoryHostname: 'localhost',

@@ -201,6 +201,7 @@ describe('includes and lookups', () => {
     assert.equal(withFiles.render("{% for item in [1, 2] %}{% include 'part.j2' %}|{% endfor %}", {}), 'part 1|part 2|');
     assert.equal(withFiles.render("{% include 'none.j2' ignore missing %}ok", {}), 'ok');
     assert.throws(() => withFiles.render("{% include 'none.j2' %}", {}), /template not found: none.j2/);
+    assert.equal(withFiles.render("{{ lookup('template', 'part.j2') }}|", { item: 'x' }), 'part x\n|');
   });
   it("reads lookup('file') stripped, lookup('env') and lookup('vars')", () => {
     assert.equal(withFiles.render("{{ lookup('file', 'key.pub') }}|", {}), 'ssh-ed25519 AAAA key|');

@@ -1,0 +1,70 @@
+/**
+ * Probe batching. When a task needs a probe, the probes of the tasks after it (and of every
+ * loop item) are run in the same round trip: probing only reads, so doing it early is safe as
+ * long as nothing on the host changes in between. Results are cached per host by the exact
+ * probe script (with its become user and environment); a task whose script matches uses the
+ * cached output, anything else probes as usual. Every apply clears the host's cache, so a task
+ * after a change always sees fresh state. A converged playbook then costs about two round
+ * trips per host: facts and one batch of probes.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ExecResult } from '../core/module.js';
+
+/** How far ahead a batch looks, in task results (loop items count one each). */
+export const LOOKAHEAD = 64;
+
+export interface ProbeRequest {
+  /** The probe script as the task will compute it. */
+  script: string;
+  /** Become user and environment: only probes sharing the current task's go in its batch. */
+  context: string;
+}
+
+export class ProbeCache {
+  private entries = new Map<string, ExecResult>();
+
+  private static key(r: ProbeRequest): string {
+    return `${r.context}\0${r.script}`;
+  }
+
+  /** Takes a cached result (each is used once: a later identical probe re-reads the host). */
+  take(r: ProbeRequest): ExecResult | undefined {
+    const k = ProbeCache.key(r);
+    const hit = this.entries.get(k);
+    if (hit) this.entries.delete(k);
+    return hit;
+  }
+
+  put(r: ProbeRequest, res: ExecResult): void {
+    this.entries.set(ProbeCache.key(r), res);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** One script running every probe in its own subshell, output framed by a random marker. */
+export function batchScript(scripts: string[], nonce: string): string {
+  const lines = ['e=$(mktemp) || exit 1'];
+  for (const s of scripts) {
+    lines.push(`(\n${s}\n) 2>"$e"; r=$?`, `printf '\\n${nonce}:rc=%s\\n' "$r"`, `cat "$e"`, `printf '\\n${nonce}:end\\n'`);
+  }
+  lines.push('rm -f "$e"');
+  return lines.join('\n') + '\n';
+}
+
+export function newNonce(): string {
+  return `__tsplay_${randomBytes(8).toString('hex')}`;
+}
+
+/** Splits a batch's output back into one result per probe. */
+export function splitBatch(stdout: string, nonce: string, count: number): ExecResult[] {
+  const parts = stdout.split(`\n${nonce}:end\n`);
+  if (parts.length < count + 1) throw new Error(`probe batch output is cut short (${parts.length - 1} of ${count} probes)`);
+  return parts.slice(0, count).map((part) => {
+    const m = new RegExp(`\\n${nonce}:rc=(\\d+)\\n`).exec(part);
+    if (!m) throw new Error('probe batch output has no exit status');
+    return { stdout: part.slice(0, m.index), rc: Number(m[1]), stderr: part.slice(m.index + m[0].length) };
+  });
+}
