@@ -18,7 +18,7 @@ import { KnownHosts } from '../transport/index.js';
 import { parseExtraVars } from './extra-vars.js';
 import { demo } from './demo.js';
 import { gatherAll } from './facts.js';
-import { moduleDoc, moduleList } from './modules-doc.js';
+import { moduleDoc, moduleList, modulesMarkdown } from './modules-doc.js';
 
 const collect = (v: string, prev: string[]) => prev.concat(v);
 const count = (_: string, prev: number) => prev + 1;
@@ -156,7 +156,9 @@ export function program(): Command {
     .command('modules')
     .description('list modules, or show one module\'s options and examples')
     .argument('[name]')
-    .action((name?: string) => {
+    .option('--markdown', 'every module with its options, as the README lists them')
+    .action((name: string | undefined, o) => {
+      if (o.markdown) return void process.stdout.write(modulesMarkdown(modules));
       if (!name) return void process.stdout.write(moduleList(modules));
       const m = findModule(name);
       if (!m) throw new UserError(`unknown module '${name}'`, undefined, 'run `tsplay modules` for the list');

@@ -29,3 +29,21 @@ export function moduleDoc(m: ModuleDef): string {
   if (m.examples) lines.push('', 'Examples:', m.examples.trimEnd());
   return lines.join('\n') + '\n';
 }
+
+/** The README's module reference: one line per option, generated so it cannot drift from the schemas. */
+export function modulesMarkdown(mods: ModuleDef[]): string {
+  const out: string[] = [];
+  for (const m of mods) {
+    const schema = m.schema as any;
+    const required = new Set<string>(schema.required ?? []);
+    out.push(`### ${m.name}`, '', m.description, '');
+    const props = Object.entries<any>(schema.properties ?? {});
+    if (props.length === 0) out.push('- any `key: value`: a variable to set');
+    for (const [name, p] of props) {
+      const bits = [typeOf(p), required.has(name) ? 'required' : undefined, p.default !== undefined ? `default \`${JSON.stringify(p.default)}\`` : undefined].filter(Boolean);
+      out.push(`- \`${name}\` (${bits.join(', ')}): ${p.description ?? ''}`.trimEnd());
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}

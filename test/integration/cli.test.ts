@@ -51,3 +51,10 @@ test('bad options and missing files exit 5', async () => {
   assert.equal(missing.code, 5);
   assert.match(missing.stderr, /nonexistent\.yml/);
 });
+
+test('the README lists every module with the options its schema has', async () => {
+  const md = await tsplay(['modules', '--markdown']);
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('<!-- modules:begin -->\n') + 23, readme.indexOf('<!-- modules:end -->'));
+  assert.equal(section, md.stdout, 'README is stale: paste `tsplay modules --markdown` between the markers');
+});
