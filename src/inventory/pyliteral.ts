@@ -6,6 +6,7 @@
  * else (names, calls, operators, f-strings) is reported as "not a literal" and the caller keeps
  * the text, exactly as Ansible does.
  */
+import { PY_SIMPLE_ESCAPES } from '../core/pyescape.js';
 
 /** Thrown for literals Python accepts but tsplay cannot represent or Python itself rejects with an uncaught error. */
 export class LiteralError extends Error {}
@@ -35,7 +36,6 @@ const NUMBER_RE = new RegExp(
   `^(?:(?<imag>(?:${D}${EXP}|${POINT}|${D})[jJ])|(?<float>${POINT}|${D}${EXP})|(?<hex>0[xX](?:_?[0-9a-fA-F])+)|(?<oct>0[oO](?:_?[0-7])+)|(?<bin>0[bB](?:_?[01])+)|(?<dec>0(?:_?0)*|[1-9](?:_?[0-9])*))`,
 );
 const STRING_START = /^([rRuUbBfF]{0,2})('''|"""|'|")/;
-const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
 function bigToNumber(digits: string, radix: number): number {
   const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : radix === 2 ? '0b' : '';
@@ -55,7 +55,7 @@ function unescape(body: string, bytes: boolean): string {
     const n = body[++i];
     if (n === undefined) throw new NotLiteral('trailing backslash');
     if (n === '\n') continue;
-    if (n in SIMPLE_ESCAPES) out += SIMPLE_ESCAPES[n];
+    if (n in PY_SIMPLE_ESCAPES) out += PY_SIMPLE_ESCAPES[n];
     else if (/[0-7]/.test(n)) {
       const m = /^[0-7]{1,3}/.exec(body.slice(i))![0];
       out += String.fromCodePoint(parseInt(m, 8));

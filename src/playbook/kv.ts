@@ -17,6 +17,7 @@
  * Parsing only: nothing here builds shell text.
  */
 import { UserError } from '../core/errors.js';
+import { PY_SIMPLE_ESCAPES } from '../core/pyescape.js';
 
 /**
  * The keys Ansible extracts from a free-form module's text (parse_kv with check_raw=True);
@@ -35,18 +36,6 @@ export const COMMAND_SPECIAL_KEYS: ReadonlySet<string> = new Set([
 
 /** Python's unicode-escape sequences as Ansible's _decode_escapes matches them (\N{name} aside). */
 const ESCAPE_RE = /\\U[0-9a-fA-F]{8}|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\['"\\abfnrtv]/g;
-const SIMPLE_ESCAPES: Record<string, string> = {
-  '\\': '\\',
-  "'": "'",
-  '"': '"',
-  a: '\x07',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-  v: '\v',
-};
 
 function decodeEscapes(s: string): string {
   return s.replace(ESCAPE_RE, (m) => {
@@ -56,7 +45,7 @@ function decodeEscapes(s: string): string {
       if (code > 0x10ffff) throw new UserError(`invalid escape sequence ${m} in argument string`);
       return String.fromCodePoint(code);
     }
-    return SIMPLE_ESCAPES[kind]!;
+    return PY_SIMPLE_ESCAPES[kind]!;
   });
 }
 

@@ -12,6 +12,7 @@
  * rewrite string literals in place.
  */
 import { lexer } from './nunjucks.js';
+import { PY_SIMPLE_ESCAPES } from '../core/pyescape.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -26,19 +27,8 @@ export interface Token {
   trimmed?: number;
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = {
-  '\\': '\\',
-  "'": "'",
-  '"': '"',
-  a: '\x07',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-  v: '\v',
-  '\n': '',
-};
+/** Python's escapes, plus a backslash-newline that joins lines. */
+const SIMPLE_ESCAPES: Record<string, string> = { ...PY_SIMPLE_ESCAPES, '\n': '' };
 
 /** Decodes the body of a Python string literal (unicode-escape): unknown escapes keep their backslash. */
 export function pyUnescape(raw: string): string {
