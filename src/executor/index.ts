@@ -136,7 +136,7 @@ export class Runner {
         try {
           if (!h.facts) await gatherFacts(ctx, h);
           h.stats.ok++;
-          this.ctx.emit({ kind: 'host_result', host: h.name, task: 'Gathering Facts', module: 'setup', status: 'ok', ignored: false, durationMs: Date.now() - started, result: { changed: false }, noLog: false });
+          this.ctx.emit({ kind: 'host_result', host: h.name, task: 'Gathering Facts', module: 'setup', status: 'ok', changed: false, ignored: false, durationMs: Date.now() - started, result: { changed: false }, noLog: false });
         } catch (e) {
           const unreachable = e instanceof UnreachableError;
           if (unreachable && !play.ignoreUnreachable) {
@@ -147,7 +147,7 @@ export class Runner {
             h.failed = true;
           }
           this.ctx.emit({
-            kind: 'host_result', host: h.name, task: 'Gathering Facts', module: 'setup', status: unreachable ? 'unreachable' : 'failed',
+            kind: 'host_result', host: h.name, task: 'Gathering Facts', module: 'setup', status: unreachable ? 'unreachable' : 'failed', changed: false,
             ignored: unreachable && play.ignoreUnreachable, msg: (e as Error).message, durationMs: Date.now() - started,
             result: { changed: false, msg: (e as Error).message }, noLog: false,
           });

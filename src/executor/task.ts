@@ -277,7 +277,7 @@ export async function runTask(ctx: PlayContext, h: HostState, task: Task): Promi
   const name = task.name ?? task.action;
   const emit = (out: Outcome, item?: string, loop?: boolean) =>
     ctx.emit({
-      kind: 'host_result', host: h.name, task: name, module: task.module.name, status: out.status,
+      kind: 'host_result', host: h.name, task: name, module: task.module.name, status: out.status, changed: Boolean(out.result.changed),
       ignored: (out.status === 'failed' && task.ignoreErrors) || (out.status === 'unreachable' && ctx.play.ignoreUnreachable),
       item, loop, msg: task.noLog ? undefined : (out.result.msg as string | undefined),
       diff: task.noLog ? undefined : out.diff, durationMs: Date.now() - started,

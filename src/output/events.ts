@@ -26,6 +26,7 @@ export type Event =
       task: string;
       module: string;
       status: HostStatus;
+      changed: boolean;
       /** The failure was ignored (ignore_errors / ignore_unreachable). */
       ignored: boolean;
       item?: string;

@@ -122,6 +122,22 @@ test('an unreachable host is reported while the others finish', async () => {
   }
 });
 
+test('a host that drops mid-run is reported UNREACHABLE with the reason; the others finish', async () => {
+  const run = tsplay(['run', join(ROOT, 'test/fixtures/playbooks/slow.yml'), ...base(), '--limit', 'h1:h5']);
+  await new Promise((r) => setTimeout(r, 1500));
+  await stopHost(lab, 'h5');
+  try {
+    const res = await run;
+    assert.equal(res.code, 4, res.stdout);
+    assert.match(res.stdout, /fatal: \[h5\]: UNREACHABLE! => .*connection closed/);
+    const r = recap(res.stdout);
+    assert.equal(r.h5!.unreachable, 1);
+    assert.equal(r.h1!.ok, 2);
+  } finally {
+    await startHost(lab, 'h5');
+  }
+});
+
 test('a changed host key is refused, and an unknown one too unless accepted', async () => {
   await rotateHostKey(lab, 'h4');
   const res = await tsplay(['run', SITE, ...base(), '--limit', 'h4']);
