@@ -101,7 +101,7 @@ export function program(): Command {
       taskTimeoutMs: Number(o.timeout) > 0 ? Number(o.timeout) * 1000 : undefined,
       transport: transportSettings(o),
     };
-    const sink = createSink({ json: Boolean(o.json), diff: settings.diff, verbosity: settings.verbosity });
+    const sink = createSink({ json: Boolean(o.json), verbosity: settings.verbosity });
     const summary = await new Runner(inventory, templar, settings, sink.emit).run(books);
     await sink.done();
     process.exitCode = summary.exitCode;

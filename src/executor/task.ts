@@ -203,7 +203,9 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars)
     state = module.parse ? module.parse(out, args) : out;
   }
   const plan: Plan = module.plan ? module.plan(args, state, h.facts ?? {}) : { steps: [] };
-  const base = { ...(plan.result ?? {}) };
+  const base: Record<string, unknown> = { ...(plan.result ?? {}) };
+  // Registered as Ansible registers it, so `result.diff` can be tested.
+  if (plan.diff?.length) base.diff = plan.diff.map((d) => ({ before: d.before, after: d.after, before_header: d.path, after_header: d.path }));
   if (plan.failed) return failure(plan.failed, base);
   const willChange = plan.changed ?? plan.steps.length > 0;
   if (plan.steps.length === 0 || cc.check) {
@@ -280,7 +282,7 @@ export async function runTask(ctx: PlayContext, h: HostState, task: Task): Promi
       kind: 'host_result', host: h.name, task: name, module: task.module.name, status: out.status, changed: Boolean(out.result.changed),
       ignored: (out.status === 'failed' && task.ignoreErrors) || (out.status === 'unreachable' && ctx.play.ignoreUnreachable),
       item, loop, msg: task.noLog ? undefined : (out.result.msg as string | undefined),
-      diff: task.noLog ? undefined : out.diff, durationMs: Date.now() - started,
+      diff: task.noLog || !(task.diff ?? ctx.play.diff ?? ctx.settings.diff) ? undefined : out.diff, durationMs: Date.now() - started,
       result: task.noLog ? hide(out.result) : out.result, noLog: task.noLog,
     });
   let out: Outcome;

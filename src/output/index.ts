@@ -6,7 +6,6 @@ import { liveRenderer } from './live.js';
 
 export interface SinkOptions {
   json: boolean;
-  diff: boolean;
   verbosity: number;
 }
 
@@ -19,7 +18,7 @@ export interface OutputSink {
 export function createSink(o: SinkOptions): OutputSink {
   const write = (s: string) => void process.stdout.write(s);
   if (o.json) return { emit: jsonRenderer(write), done: async () => {} };
-  const plain = plainRenderer({ diff: o.diff, verbosity: o.verbosity, write });
-  if (process.stdout.isTTY && !process.env.CI && o.verbosity === 0) return liveRenderer(plain, { diff: o.diff, write });
+  const plain = plainRenderer({ verbosity: o.verbosity, write });
+  if (process.stdout.isTTY && !process.env.CI && o.verbosity === 0) return liveRenderer(plain, write);
   return { emit: plain, done: async () => {} };
 }

@@ -11,7 +11,7 @@ interface Pending {
   resolve: (e: Extract<Event, { kind: 'host_result' }> | undefined) => void;
 }
 
-export function liveRenderer(plain: (e: Event) => void, o: { diff: boolean; write: (s: string) => void }) {
+export function liveRenderer(plain: (e: Event) => void, write: (s: string) => void) {
   let chain: Promise<unknown> = Promise.resolve();
   let playHosts: string[] = [];
   let pending = new Map<string, Pending>();
@@ -59,8 +59,8 @@ export function liveRenderer(plain: (e: Event) => void, o: { diff: boolean; writ
         p.resolve(e);
       }
       // Diffs are printed after the task's list completes.
-      const diff = diffLines(e, o);
-      if (diff.length) queue(() => o.write(diff.join('\n') + '\n'));
+      const diff = diffLines(e);
+      if (diff.length) queue(() => write(diff.join('\n') + '\n'));
       return;
     }
     if (e.kind === 'host_result') return;

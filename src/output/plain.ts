@@ -6,7 +6,6 @@ import type { Event, EventKind, HostStats } from './events.js';
 import { unifiedDiff } from './diff.js';
 
 export interface PlainOptions {
-  diff: boolean;
   verbosity: number;
   write: (text: string) => void;
 }
@@ -35,7 +34,7 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
     // A loop's summary line is only shown when it failed, as Ansible does.
     if (e.loop && e.status !== 'failed') return undefined;
     const item = e.item !== undefined ? ` => (item=${e.item})` : '';
-    const lines = diffLines(e, o);
+    const lines = diffLines(e);
     const detail = (r: Record<string, unknown>) => (o.verbosity > 0 ? ` => ${json(r)}` : '');
     switch (e.status) {
       case 'failed':
@@ -72,9 +71,9 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
   },
 };
 
-/** The unified diffs of a result, when --diff is on and no_log is off. */
-export function diffLines(e: Extract<Event, { kind: 'host_result' }>, o: { diff: boolean }): string[] {
-  if (!o.diff || !e.diff || e.noLog) return [];
+/** The unified diffs of a result (the executor attaches them only in diff mode, never with no_log). */
+export function diffLines(e: Extract<Event, { kind: 'host_result' }>): string[] {
+  if (!e.diff) return [];
   return e.diff.map(unifiedDiff).filter(Boolean).map((t) => t.trimEnd());
 }
 
