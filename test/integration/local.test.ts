@@ -76,3 +76,16 @@ test('check mode on the local transport changes nothing and skips commands', asy
   assert.equal(evs.find((e) => e.kind === 'host_result' && e.task === 'read it back').status, 'skipped');
   assert.throws(() => readFileSync(join(work, 'a.txt')), /ENOENT/);
 });
+
+test('vars_files, play and task environment, per-task diff, any_errors_fatal', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-misc-'));
+  const r = await tsplay(['run', join(DIR, 'misc.yml'), ...INV, '-e', `workdir=${work}`, '--json']);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  const evs = events(r.stdout);
+  const result = (task: string, host = 'node1') => evs.find((e) => e.kind === 'host_result' && e.task === task && e.host === host);
+  assert.equal(result('assert').status, 'ok');
+  assert.equal(result('diff on for this task only').diff[0].after, 'x\n');
+  assert.equal(result('fails on node1 only').status, 'failed');
+  assert.equal(result('fails on node1 only', 'node2').status, 'skipped');
+  assert.ok(!evs.some((e) => e.kind === 'host_result' && e.task === 'never reached by anyone'), 'any_errors_fatal stopped every host');
+});

@@ -98,7 +98,7 @@ EOF
   # Nothing that waits for a network or wakes up on a timer.
   for u in systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
     e2scrub_all.timer e2scrub_reap.service fstrim.timer lvm2-monitor.service \
-    getty@tty1.service systemd-timesyncd.service; do
+    getty@tty1.service getty-static.service systemd-timesyncd.service; do
     ln -sf /dev/null "$root/etc/systemd/system/$u"
   done
 
@@ -164,8 +164,8 @@ done
 if [ ${#need[@]} -gt 0 ]; then
   t=$SECONDS
   log "installing host packages: ${need[*]}"
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"; } >"$CACHE/host-packages.log" 2>&1 ||
+    { tail -n 30 "$CACHE/host-packages.log" >&2; die "apt-get install ${need[*]} failed"; }
   log "host packages in $((SECONDS - t)) s"
 fi
 
