@@ -14,14 +14,15 @@ export class LocalTransport implements Transport {
     const { command, stdin } = remoteCommand(script, opts.become);
     this.roundTrips++;
     return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+      // Its own process group, so a timeout ends the script's children too (they hold its pipes).
+      const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;
       const timer = opts.timeoutMs
         ? setTimeout(() => {
             timedOut = true;
-            child.kill('SIGKILL');
+            if (child.pid) process.kill(-child.pid, 'SIGKILL');
           }, opts.timeoutMs)
         : undefined;
       child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -89,3 +89,12 @@ test('vars_files, play and task environment, per-task diff, any_errors_fatal', a
   assert.equal(result('fails on node1 only', 'node2').status, 'skipped');
   assert.ok(!evs.some((e) => e.kind === 'host_result' && e.task === 'never reached by anyone'), 'any_errors_fatal stopped every host');
 });
+
+test('a command past its --timeout fails the task on that host', async () => {
+  const started = Date.now();
+  const r = await tsplay(['run', join(DIR, 'timeout.yml'), ...INV, '--timeout', '1']);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.ok(Date.now() - started < 15000, 'the timeout did not stop the command');
+  assert.match(r.stdout, /fatal: \[node1\]: FAILED! => .*timed out after 1 s/);
+  assert.equal(recap(r.stdout).node1!.failed, 1);
+});
