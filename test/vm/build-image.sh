@@ -12,7 +12,8 @@
 #   ssh_host_ed25519_key.pub   the guest's only host key (made here), for known_hosts
 #   manifest.json     kernel version, packages, build seconds
 # <key> is a hash of packages.txt and this script, so editing either builds a new image and a
-# second run with both unchanged only prints the folder. Older keys are removed after a build.
+# second run with both unchanged only prints the folder. After a build, images of other keys
+# unused for 10 minutes are removed.
 # TSPLAY_VM_CACHE overrides the cache folder, TSPLAY_VM_MIRROR the Debian mirror.
 set -euo pipefail
 export LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive
@@ -26,7 +27,7 @@ CACHE=${TSPLAY_VM_CACHE:-/var/cache/tsplay-vm}
 IMAGE_SIZE=3G
 # Host tools: qemu (the guest), qemu-img (overlays), debootstrap, mkfs.ext4 -d,
 # ssh-keygen (keys), flock/setpriv/unshare (util-linux).
-HOST_PKGS=(qemu-system-x86 qemu-utils debootstrap e2fsprogs openssh-client util-linux)
+HOST_PKGS=(qemu-system-x86 qemu-utils debootstrap debian-archive-keyring e2fsprogs openssh-client util-linux)
 
 log() { printf '[build-image] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -56,6 +57,13 @@ if [ "${1:-}" = __inner ]; then
 manual_add_modules virtio_pci virtio_blk virtio_net ext4 crc32c_generic
 EOF
   chmod 755 "$root/etc/initramfs-tools/hooks/tsplay-vm"
+  # aoetools' initramfs local-top script (for an AoE root) would DHCP on every NIC and load
+  # aoe before / is mounted: 10+ s per boot, and NICs up before any test asked. A script of
+  # the same name under /etc/initramfs-tools overrides it.
+  mkdir -p "$root/etc/initramfs-tools/scripts/local-top"
+  printf '#!/bin/sh\n# tsplay VM guest: no AoE root, so no network in the initramfs\n[ "$1" = prereqs ] && echo && exit 0\nexit 0\n' \
+    >"$root/etc/initramfs-tools/scripts/local-top/aoe"
+  chmod 755 "$root/etc/initramfs-tools/scripts/local-top/aoe"
 
   t=$SECONDS
   mount -t proc proc "$root/proc"
@@ -141,6 +149,7 @@ start=$SECONDS
 key=$(cat "$PKGS_FILE" "$SELF" | sha256sum | cut -c1-16)
 out=$CACHE/$key
 if [ -f "$out/manifest.json" ]; then
+  touch "$out/last-used" 2>/dev/null || true # keeps it from another checkout's pruning for a while
   log "cached image $out (reused, 0 s)"
   echo "$out"
   exit 0
@@ -201,10 +210,15 @@ chmod 755 "$work"
 rm -rf "$out"
 mv "$work" "$out"
 trap - EXIT
-# Older images (other keys) go; a guest still running on one keeps its open file.
+touch "$out/last-used"
+# Images of other keys go unless used in the last 10 minutes (another checkout may be about to
+# boot one); a guest still running on one keeps its open file.
 for d in "$CACHE"/*/; do
   d=${d%/}
-  case $(basename "$d") in "$key" | build.*) ;; *) [ -f "$d/manifest.json" ] && rm -rf "$d" ;; esac
+  case $(basename "$d") in "$key" | build.*) continue ;; esac
+  [ -f "$d/manifest.json" ] || continue
+  [ -n "$(find "$d/last-used" "$d/manifest.json" -mmin -10 2>/dev/null)" ] && continue
+  rm -rf "$d"
 done
 log "built $out in $secs s (kernel $kver)"
 echo "$out"

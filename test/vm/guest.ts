@@ -16,12 +16,18 @@
  * Interface names are the kernel's (net.ifnames=0) in PCI slot order.
  *
  * qemu runs under `setpriv --pdeathsig KILL`, so it dies with the process that started it even
- * when that process is SIGKILLed; stopGuest() kills it by its recorded PID (checked against
- * /proc/PID/cmdline first) and removes the run folder.
+ * when that process is SIGKILLed; an exiting process kills it by PID; stopGuest() kills it by
+ * its recorded PID (checked against /proc/PID/cmdline first) and removes the run folder.
+ * Accelerator: KVM only if a 1-instruction probe really runs under it with -cpu max (a /dev/kvm
+ * that aborts or never runs a vCPU, as on this project's machines, means TCG).
+ *
+ * Environment: TSPLAY_VM=0 skips the tier; TSPLAY_VM_ACCEL=kvm|tcg forces an accelerator;
+ * TSPLAY_VM_SSH_TIMEOUT=seconds (default 240); TSPLAY_VM_KEEP=1 keeps run folders (console.log,
+ * qemu.log, qemu.argv) for a post-mortem; TSPLAY_VM_CACHE and TSPLAY_VM_MIRROR go to build-image.sh.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { chmod, copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +67,7 @@ export interface BootOptions {
   /** Guest memory in MiB (default 1024: room for vm.overcommit_memory=2, LVM and AoE). */
   memoryMb?: number;
   cpus?: number;
-  /** Seconds to wait for SSH (default 240). */
+  /** Seconds to wait for SSH (default TSPLAY_VM_SSH_TIMEOUT, else 240). */
   sshTimeout?: number;
   /** Inventory host name (default "guest", in group "vm"). */
   name?: string;
@@ -191,25 +197,43 @@ async function tail(file: string, lines: number): Promise<string> {
   return text.split('\n').slice(-lines).join('\n');
 }
 
-/** Live PIDs we started, so an exiting test process does not leave them (pdeathsig covers crashes). */
-const running = new Map<number, ChildProcess>();
+/** qemu PIDs we started and their run folders: an exiting test process kills them (PDEATHSIG covers a killed one). */
+const running = new Map<number, string>();
 process.on('exit', () => {
-  for (const pid of running.keys()) {
+  for (const [pid, dir] of running) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       /* gone */
     }
+    if (!process.env.TSPLAY_VM_KEEP) rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * Removes run folders of guests whose process is gone (a test process killed with SIGKILL takes
+ * its qemu along through PDEATHSIG, but cannot remove its folder). A folder without state.json
+ * is left for an hour: its guest may still be starting.
+ */
+async function sweepStale(parent: string): Promise<void> {
+  for (const e of await readdir(parent, { withFileTypes: true }).catch(() => [])) {
+    if (!e.isDirectory() || !/^tsplay-vm-[A-Za-z0-9]{6}$/.test(e.name)) continue;
+    const dir = join(parent, e.name);
+    const state = await readFile(join(dir, 'state.json'), 'utf8').then((t) => JSON.parse(t) as { pid?: number }, () => undefined);
+    const stale = state ? !(typeof state.pid === 'number' && (await isOurQemu(state.pid, dir))) : Date.now() - (await stat(dir)).mtimeMs > 3600_000;
+    if (stale) await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /** Boots one guest from a fresh overlay of the image and waits until root can log in over SSH. */
 export async function bootGuest(image: Image, opts: BootOptions = {}): Promise<Guest> {
   const memoryMb = opts.memoryMb ?? 1024;
   const cpus = opts.cpus ?? 2;
-  const sshTimeout = (opts.sshTimeout ?? 240) * 1000;
+  const sshTimeout = (opts.sshTimeout ?? (Number(process.env.TSPLAY_VM_SSH_TIMEOUT) || 240)) * 1000;
   const name = opts.name ?? 'guest';
-  const dir = await mkdtemp(join(opts.parent ?? tmpdir(), 'tsplay-vm-'));
+  const parent = opts.parent ?? tmpdir();
+  if (!process.env.TSPLAY_VM_KEEP) await sweepStale(parent);
+  const dir = await mkdtemp(join(parent, 'tsplay-vm-'));
   try {
     const img = (args: string[]) => run(['qemu-img', ...args]).then((r) => {
       if (r.rc !== 0) throw new Error(`qemu-img ${args.join(' ')}: ${r.stderr.trim()}`);
@@ -242,7 +266,7 @@ export async function bootGuest(image: Image, opts: BootOptions = {}): Promise<G
       }
       const pid = child.pid;
       if (!pid) throw new Error('could not start qemu-system-x86_64 (is qemu-system-x86 installed?)');
-      running.set(pid, child);
+      running.set(pid, dir);
       let exited: string | undefined;
       child.on('exit', (code, signal) => {
         exited = `qemu exited (code ${code}, signal ${signal})`;
@@ -258,6 +282,7 @@ export async function bootGuest(image: Image, opts: BootOptions = {}): Promise<G
       const guest: Guest = { dir, image, name, port, pid, accel, inventory, knownHosts, key, consoleLog: join(dir, 'console.log'), bootSeconds: 0 };
 
       // Wait for the SSH banner (slirp accepts the TCP connection before the guest listens), then a login.
+      let lastSsh = 'no SSH banner yet';
       for (;;) {
         if (exited) {
           const log = await tail(join(dir, 'qemu.log'), 20);
@@ -267,7 +292,7 @@ export async function bootGuest(image: Image, opts: BootOptions = {}): Promise<G
         if (Date.now() - t0 > sshTimeout) {
           await stopGuest(guest, { keep: true });
           throw new Error(
-            `the guest did not answer SSH on 127.0.0.1:${port} within ${sshTimeout / 1000} s (accel ${accel}); run folder kept: ${dir}\n--- console (last 60 lines) ---\n${await tail(guest.consoleLog, 60)}`,
+            `the guest did not answer SSH on 127.0.0.1:${port} within ${sshTimeout / 1000} s (accel ${accel}; ${lastSsh}); run folder kept: ${dir}\n--- console (last 60 lines) ---\n${await tail(guest.consoleLog, 60)}`,
           );
         }
         if (await probeSsh('127.0.0.1', port, 3000)) {
@@ -276,11 +301,13 @@ export async function bootGuest(image: Image, opts: BootOptions = {}): Promise<G
             guest.bootSeconds = (Date.now() - t0) / 1000;
             return guest;
           }
+          lastSsh = `ssh rc=${r.rc}: ${r.stderr.trim()}`;
         }
         await sleep(1000);
       }
     }
   } catch (e) {
+    for (const [pid, d] of running) if (d === dir) await stopGuest({ pid, dir }, { keep: true });
     if (!process.env.TSPLAY_VM_KEEP && !/run folder kept/.test(String(e))) await rm(dir, { recursive: true, force: true });
     throw e;
   }
@@ -320,13 +347,13 @@ async function isOurQemu(pid: number, dir: string): Promise<boolean> {
 }
 
 /** Stops the guest's qemu (by PID: SIGTERM, then SIGKILL after 5 s) and removes the run folder. */
-export async function stopGuest(g: Guest, opts: { keep?: boolean } = {}): Promise<void> {
+export async function stopGuest(g: Pick<Guest, 'pid' | 'dir'>, opts: { keep?: boolean } = {}): Promise<void> {
   if (await isOurQemu(g.pid, g.dir)) {
     process.kill(g.pid, 'SIGTERM');
     const deadline = Date.now() + 5000;
     while ((await isOurQemu(g.pid, g.dir)) && Date.now() < deadline) await sleep(50);
     if (await isOurQemu(g.pid, g.dir)) process.kill(g.pid, 'SIGKILL');
-    while (await isOurQemu(g.pid, g.dir)) await sleep(20);
+    while ((await isOurQemu(g.pid, g.dir)) && Date.now() < deadline + 10_000) await sleep(20);
   }
   running.delete(g.pid);
   if (!opts.keep && !process.env.TSPLAY_VM_KEEP) await rm(g.dir, { recursive: true, force: true });
