@@ -33,7 +33,9 @@ export class LocalTransport implements Transport {
         if (timedOut) return reject(new CommandTimeoutError(opts.timeoutMs!));
         resolve({ rc: code ?? (signal ? 128 : 255), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
       });
-      child.stdin.end(stdin ?? '');
+      // A script that exits without reading its stdin closes the pipe first: that EPIPE is not an error.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(stdin);
     });
   }
 
