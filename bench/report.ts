@@ -53,7 +53,12 @@ function ratio(a: number, b: number): string {
   return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}` : '–';
 }
 
-function hostTable(r: HostCountResult): string[] {
+/** Machine CPU not used by the controller or the hosts: the kernel's share (network, process creation) and anything else running on the machine. */
+function otherCpu(runs: RunRecord[]): Summary | undefined {
+  return runs.length ? summarize(runs.map((x) => x.machineCpuS - x.cpuS - x.hostsCpuS)) : undefined;
+}
+
+function hostTable(r: HostCountResult, all: HostCountResult[]): string[] {
   const out: string[] = [];
   out.push(`### ${r.hosts} hosts`, '');
   const reps = Object.entries(r.reps)
@@ -63,19 +68,21 @@ function hostTable(r: HostCountResult): string[] {
       return `${TOOL_LABELS[t as ToolId]} ×${n}${partial}`;
     })
     .join(', ');
-  out.push(`Rounds: ${reps}. Lab up in ${r.labUpS.toFixed(1)} s; the whole host count took ${(r.totalS / 60).toFixed(1)} min. Converged state digest \`${r.stateDigest ?? '–'}\` (every tool left the same files, modes and owners).`, '');
+  const when = [r.date, ...(r.appended ?? [])].map((d) => d.replace('T', ' ').slice(0, 16)).join(', ');
+  out.push(`Rounds: ${reps}. Measured ${when} UTC. Lab up in ${r.labUpS.toFixed(1)} s; the whole host count took ${(r.totalS / 60).toFixed(1)} min. Converged state digest \`${r.stateDigest ?? '–'}\` (every tool left the same files, modes and owners).`, '');
   out.push('Median (min–max) per phase. Wall and CPU in seconds; memory in MiB; trips = SSH round trips per host.', '');
-  out.push('| phase | tool | wall s | controller CPU s | peak mem MiB | machine CPU s | hosts CPU s | trips/host |');
-  out.push('|---|---|---|---|---|---|---|---|');
+  out.push('| phase | tool | wall s | controller CPU s | peak mem MiB | machine CPU s | hosts CPU s | other CPU s | trips/host |');
+  out.push('|---|---|---|---|---|---|---|---|---|');
   for (const phase of PHASES) {
     for (const tool of TOOLS) {
       const runs = runsOf(r, tool, phase);
       if (!runs.length) continue;
       const trips = stat(runs, 'roundTripsMax');
-      const cal = tool === 'ansible' ? r.calibration?.ansible?.[phase]?.total : undefined;
+      // ansible's trips per host do not depend on the host count: from whichever run was calibrated.
+      const cal = tool === 'ansible' ? (r.calibration ?? all.find((x) => x.calibration?.ansible)?.calibration)?.ansible?.[phase]?.total : undefined;
       const tripText = trips ? f2(trips.median) : cal !== undefined ? `${cal} (-vvv)` : '–';
       out.push(
-        `| ${phase} | ${TOOL_LABELS[tool]} | ${cell(stat(runs, 'wallS'))} | ${cell(stat(runs, 'cpuS'))} | ${cell(stat(runs, 'peakMemMiB'))} | ${cell(stat(runs, 'machineCpuS'))} | ${cell(stat(runs, 'hostsCpuS'))} | ${tripText} |`,
+        `| ${phase} | ${TOOL_LABELS[tool]} | ${cell(stat(runs, 'wallS'))} | ${cell(stat(runs, 'cpuS'))} | ${cell(stat(runs, 'peakMemMiB'))} | ${cell(stat(runs, 'machineCpuS'))} | ${cell(stat(runs, 'hostsCpuS'))} | ${cell(otherCpu(runs))} | ${tripText} |`,
       );
     }
   }
@@ -244,7 +251,7 @@ export function renderMarkdown(results: HostCountResult[], findings: string): st
     '- After each tool\'s round every host\'s managed files (kind, mode, owner, group, size, SHA-256), stray files and the group are read through the lab and compared with what the first tool left: any difference fails the benchmark.',
     '- **ansible-playbook**: forks = hosts, pipelining on, ControlMaster/ControlPersist=60s (masters ended by PID after each run, so every run connects afresh as tsplay does), host keys checked against the lab known_hosts, `interpreter_python` fixed (no discovery), no -C compression.',
     '- **tsplay**: `node bin/tsplay.js run --json -f HOSTS`. **OpenSSH one trip**: bash starts one `ssh` per host at once (ControlMaster=yes, nothing else multiplexed), running one POSIX sh script that does the whole job (check, change what differs, count changes, handler); in the facts phases it also sends back uname, os-release, meminfo, nproc and addresses. **OpenSSH floor**: `ssh HOST true` to every host at once.',
-    '- **wall**: from spawn to exit. **controller CPU**: user + sys of the controller process tree (/usr/bin/time, i.e. getrusage of waited children) plus ControlPersist masters (read from /proc before they are ended). **peak mem**: peak of the summed PSS of the controller tree, sampled every 100 ms from /proc (PSS counts pages shared by forked workers once), or ru_maxrss of the largest process if higher. **machine CPU**: busy time of all cores from /proc/stat. **hosts CPU**: CPU of every process of the lab hosts (sshd, shells, modules), from their /proc counters. **trips/host**: tsplay counts its own (recap); ansible from a `-vvv` run; the baselines do one exec per host.',
+    '- **wall**: from spawn to exit. **controller CPU**: user + sys of the controller process tree (/usr/bin/time, i.e. getrusage of waited children) plus ControlPersist masters (read from /proc before they are ended). **peak mem**: peak of the summed PSS of the controller tree, sampled every 100 ms from /proc (PSS counts pages shared by forked workers once), or ru_maxrss of the largest process if higher. **machine CPU**: busy time of all cores from /proc/stat. **hosts CPU**: CPU of every process of the lab hosts (sshd, shells, modules), from their /proc counters. **other CPU**: machine CPU less controller and hosts: the work of the kernel (network between the veths, process creation) and anything else running on the machine (a high value flags interference). **trips/host**: tsplay counts its own (recap); ansible from a `-vvv` run; the baselines do one exec per host.',
     '',
   );
   out.push('## Targets', '');
@@ -253,7 +260,7 @@ export function renderMarkdown(results: HostCountResult[], findings: string): st
   out.push('');
   out.push('## Wall time against host count', '', '![wall time against host count](chart.svg)', '');
   out.push('## Results per host count', '');
-  for (const r of results) out.push(...hostTable(r));
+  for (const r of results) out.push(...hostTable(r, results));
   out.push(...tripsTable(results));
   if (findings.trim()) out.push(findings.trim(), '');
   return out.join('\n');

@@ -59,6 +59,8 @@ export interface HostCountResult {
   stateDigest?: string;
   labUpS: number;
   totalS: number;
+  /** Dates of later invocations whose runs were added with --append. */
+  appended?: string[];
 }
 
 export function median(xs: number[]): number {

@@ -2,7 +2,7 @@
  * `npm run bench`: ansible-playbook against tsplay against plain OpenSSH on real lab hosts.
  *
  *   node --import tsx bench/run.ts [--hosts 10,50,100] [--reps 3] [--ansible-reps 50=1]
- *                                  [--ansible-phases 100=first+second]
+ *                                  [--ansible-phases 50=first+second] [--append]
  *                                  [--tools ansible,tsplay,onetrip,floor] [--tsplay DIR]
  *                                  [--out bench/results] [--no-report] [--no-calibrate] [--report-only]
  *
@@ -44,11 +44,12 @@ const REPO = resolve(BENCH, '..');
 const RUN_TIMEOUT_MS = 20 * 60_000;
 /**
  * The 30-minute budget of `npm run bench` (10, 50, 100 hosts): ansible-playbook takes about 4 s
- * per host and phase here (a run at 100 hosts: ~4 min), so it runs 3 rounds at 10 hosts, one at
- * 50 and above, and at 100 hosts and above only the first and second runs (the target phases).
+ * per host and phase here (a run at 100 hosts: ~4 min), so it runs 3 rounds of all four phases at
+ * 10 hosts, and from 50 hosts on one round of the first and second runs only (the target phases).
+ * `--ansible-reps '' --ansible-phases ''` measures everything (about 75 minutes).
  */
 const DEFAULT_ANSIBLE_REPS = '50=1';
-const DEFAULT_ANSIBLE_PHASES = '100=first+second';
+const DEFAULT_ANSIBLE_PHASES = '50=first+second';
 
 /** Set by SIGINT/SIGTERM: the run in progress ends (its children got the signal too), then the lab comes down. */
 let stopping = false;
@@ -287,6 +288,33 @@ export async function benchHostCount(n: number, o: BenchOptions): Promise<HostCo
   }
 }
 
+/**
+ * --append: this invocation's runs added to an earlier result for the same host count (phases
+ * skipped for the time budget measured later, more rounds). Rounds and phases per tool are
+ * recounted from the runs; the newer calibration wins.
+ */
+export function mergeResults(old: HostCountResult, now: HostCountResult): HostCountResult {
+  const runs = [...old.runs, ...now.runs];
+  const reps: HostCountResult['reps'] = {};
+  const phases: NonNullable<HostCountResult['phases']> = {};
+  for (const r of runs) {
+    const ph = (phases[r.tool] ??= []);
+    if (!ph.includes(r.phase)) ph.push(r.phase);
+    reps[r.tool] = Math.max(reps[r.tool] ?? 0, runs.filter((x) => x.tool === r.tool && x.phase === r.phase).length);
+  }
+  return {
+    ...now,
+    runs,
+    reps,
+    phases,
+    calibration: now.calibration ?? old.calibration,
+    stateDigest: now.stateDigest ?? old.stateDigest,
+    date: old.date,
+    appended: [...(old.appended ?? []), now.date],
+    totalS: old.totalS + now.totalS,
+  };
+}
+
 /** The entry of `table` for the largest host count not above `hosts`. */
 function lookup<T>(table: Map<number, T>, hosts: number): T | undefined {
   const keys = [...table.keys()].filter((k) => k <= hosts).sort((a, b) => b - a);
@@ -332,6 +360,7 @@ async function main(): Promise<void> {
       'no-report': { type: 'boolean', default: false },
       'no-calibrate': { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },
+      append: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -374,8 +403,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   for (const [i, n] of hosts.entries()) {
     // Per-task round trips do not depend on the host count: calibrate at the first one only.
-    const result = await benchHostCount(n, { ...o, calibrate: o.calibrate && i === 0 });
-    writeFileSync(join(values.out, `hosts-${n}.json`), JSON.stringify(result, null, 1) + '\n');
+    let result = await benchHostCount(n, { ...o, calibrate: o.calibrate && i === 0 });
+    const file = join(values.out, `hosts-${n}.json`);
+    if (values.append && existsSync(file)) result = mergeResults(JSON.parse(readFileSync(file, 'utf8')) as HostCountResult, result);
+    writeFileSync(file, JSON.stringify(result, null, 1) + '\n');
     log(`[${n} hosts] done in ${fmt(result.totalS, 0)} s; wrote ${join(values.out, `hosts-${n}.json`)}`);
   }
   log(`all host counts done in ${fmt((Date.now() - started) / 60000, 1)} min`);
