@@ -224,5 +224,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Resolves once everything written to the stream so far has left the process (a pipe read slowly included). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((done) => (stream.writableLength ? stream.write('', () => done()) : done()));
+}
+
 const code = await main(process.argv);
+// process.exit() drops output still queued for a pipe: the recap would be lost to a slow reader.
+await Promise.all([drained(process.stdout), drained(process.stderr)]);
 process.exit(code);

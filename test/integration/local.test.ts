@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { events, recap, ROOT, tsplay } from '../helpers/cli.js';
@@ -97,4 +98,22 @@ test('a command past its --timeout fails the task on that host', async () => {
   assert.ok(Date.now() - started < 15000, 'the timeout did not stop the command');
   assert.match(r.stdout, /fatal: \[node1\]: FAILED! => .*timed out after 1 s/);
   assert.equal(recap(r.stdout).node1!.failed, 1);
+});
+
+test('a reader slower than tsplay still gets every line, the recap included', async () => {
+  // 200 local hosts x 10 debug tasks write ~2 MB of JSON events into a pipe that nobody reads
+  // for the first second: output still queued at exit must not be dropped.
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-pipe-'));
+  const hosts = Array.from({ length: 200 }, (_, i) => `l${i} ansible_connection=local`);
+  writeFileSync(join(work, 'hosts.ini'), `[all]\n${hosts.join('\n')}\n`);
+  const tasks = Array.from({ length: 10 }, (_, i) => `    - debug:\n        msg: "{{ inventory_hostname }} step ${i} ${'0'.repeat(200)}"\n`);
+  writeFileSync(join(work, 'pb.yml'), `- hosts: all\n  gather_facts: false\n  tasks:\n${tasks.join('')}`);
+  const out = join(work, 'out');
+  const bin = join(ROOT, 'bin/tsplay.js');
+  const script = `"$0" "$1" run "$2/pb.yml" -i "$2/hosts.ini" --json -f 200 </dev/null | { sleep 1; cat; } >"$3"`;
+  const r = spawnSync('/bin/sh', ['-c', script, process.execPath, bin, work, out], { env: { ...process.env, CI: '1' } });
+  assert.equal(r.status, 0, r.stderr.toString());
+  const evs = events(readFileSync(out, 'utf8'));
+  assert.equal(evs.filter((e) => e.kind === 'host_result').length, 200 * 10, 'events lost');
+  assert.equal(evs.at(-1).kind, 'recap');
 });
