@@ -22,7 +22,7 @@
  * that aborts or never runs a vCPU, as on this project's machines, means TCG).
  *
  * Environment: TSPLAY_VM=0 skips the tier; TSPLAY_VM_ACCEL=kvm|tcg forces an accelerator;
- * TSPLAY_VM_SSH_TIMEOUT=seconds (default 240); TSPLAY_VM_KEEP=1 keeps run folders (console.log,
+ * TSPLAY_VM_SSH_TIMEOUT=seconds (default 300); TSPLAY_VM_KEEP=1 keeps run folders (console.log,
  * qemu.log, qemu.argv) for a post-mortem; TSPLAY_VM_CACHE and TSPLAY_VM_MIRROR go to build-image.sh.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -67,7 +67,7 @@ export interface BootOptions {
   /** Guest memory in MiB (default 1024: room for vm.overcommit_memory=2, LVM and AoE). */
   memoryMb?: number;
   cpus?: number;
-  /** Seconds to wait for SSH (default TSPLAY_VM_SSH_TIMEOUT, else 240). */
+  /** Seconds to wait for SSH (default TSPLAY_VM_SSH_TIMEOUT, else 300). */
   sshTimeout?: number;
   /** Inventory host name (default "guest", in group "vm"). */
   name?: string;
@@ -229,7 +229,7 @@ async function sweepStale(parent: string): Promise<void> {
 export async function bootGuest(image: Image, opts: BootOptions = {}): Promise<Guest> {
   const memoryMb = opts.memoryMb ?? 1024;
   const cpus = opts.cpus ?? 2;
-  const sshTimeout = (opts.sshTimeout ?? (Number(process.env.TSPLAY_VM_SSH_TIMEOUT) || 240)) * 1000;
+  const sshTimeout = (opts.sshTimeout ?? (Number(process.env.TSPLAY_VM_SSH_TIMEOUT) || 300)) * 1000;
   const name = opts.name ?? 'guest';
   const parent = opts.parent ?? tmpdir();
   if (!process.env.TSPLAY_VM_KEEP) await sweepStale(parent);
