@@ -6,7 +6,7 @@
  * machine) and CPU of the lab hosts themselves (sshd and everything it ran).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allPids, cmdline, machineCpu, procStat, pssBytes, tree, treeCpu } from './proc.js';
@@ -76,17 +76,21 @@ export async function measure(argv: string[], opts: MeasureOptions = {}): Promis
     const hostsBefore = hostsCpu(hostPids).cpu;
     const machineBefore = machineCpu().busy;
     const started = process.hrtime.bigint();
+    // Output goes to files, not pipes: nothing on this side has to keep up with the tool (and a
+    // tool that exits with output still queued for a pipe cannot lose it).
+    const outFile = join(scratch, 'stdout');
+    const errFile = join(scratch, 'stderr');
+    const outFd = openSync(outFile, 'w');
+    const errFd = openSync(errFile, 'w');
     const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, '--', ...argv], {
       env: opts.env ?? process.env,
       cwd: opts.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', outFd, errFd],
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdin.on('error', () => {});
-    child.stdin.end(opts.input ?? '');
+    closeSync(outFd);
+    closeSync(errFd);
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(opts.input ?? '');
 
     // Memory sampling: the tree under /usr/bin/time, plus processes that left it (by PID and start time).
     const tracked = new Map<number, number>();
@@ -154,8 +158,8 @@ export async function measure(argv: string[], opts: MeasureOptions = {}): Promis
       machineCpuS,
       hostsCpuS,
       exitCode,
-      stdout: Buffer.concat(out).toString('utf8'),
-      stderr: Buffer.concat(err).toString('utf8'),
+      stdout: readFileSync(outFile, 'utf8'),
+      stderr: readFileSync(errFile, 'utf8'),
     };
   } finally {
     rmSync(scratch, { recursive: true, force: true });

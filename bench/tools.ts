@@ -228,7 +228,9 @@ export function readOutcome(tool: ToolId, phase: Phase, env: Env, m: Measurement
       } catch (e) {
         return { changed: {}, error: `tsplay ${phase}: unreadable --json output: ${(e as Error).message}` };
       }
-      if (!recap) return { changed: {}, error: `tsplay ${phase}: no recap event\n${tail(m.stderr)}` };
+      if (!recap) {
+        return { changed: {}, error: `tsplay ${phase}: no recap event (exit ${m.exitCode}, ${m.stdout.length} bytes of output, ${m.wallS.toFixed(1)} s)\nlast output: ${m.stdout.slice(-300)}\nstderr: ${tail(m.stderr)}` };
+      }
       const bad = hosts.filter((h) => !recap.stats[h] || recap.stats[h].failed || recap.stats[h].unreachable);
       if (bad.length) return { changed: {}, error: `tsplay ${phase}: hosts failed or missing from the recap: ${bad.slice(0, 5).join(' ')}` };
       return { changed: Object.fromEntries(hosts.map((h) => [h, recap.stats[h].changed])), roundTrips: recap.roundTrips };
