@@ -124,7 +124,12 @@ test('an unreachable host is reported while the others finish', async () => {
 
 test('a host that drops mid-run is reported UNREACHABLE with the reason; the others finish', async () => {
   const run = tsplay(['run', join(ROOT, 'test/fixtures/playbooks/slow.yml'), ...base(), '--limit', 'h1:h5']);
-  await new Promise((r) => setTimeout(r, 1500));
+  // Drop h5 once its task runs (not after a fixed delay: a loaded machine may not have connected yet).
+  const deadline = Date.now() + 30_000;
+  while ((await runOn(lab, 'h5', ['pgrep', '-xf', 'sleep 5'])).rc !== 0) {
+    assert.ok(Date.now() < deadline, 'the slow task never started on h5');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await stopHost(lab, 'h5');
   try {
     const res = await run;
