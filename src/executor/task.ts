@@ -145,9 +145,8 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
         continue;
       }
     }
-    for (const item of items) {
-      const v = t.loopControl.loop_var;
-      const vars = taskVars(ctx, h, t.loop === undefined ? [t.vars] : [t.vars, { [v]: item, ansible_loop_var: v }]);
+    for (const [i, item] of items.entries()) {
+      const vars = taskVars(ctx, h, t.loop === undefined ? [t.vars] : [t.vars, loopVars(t, item, i)]);
       try {
         if (!evalAll(ctx, t, t.when, vars).ok) continue;
         const resolved = resolveArgs(ctx, t, vars);
@@ -264,6 +263,12 @@ async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[
   }
 }
 
+/** The variables of one loop item, also recorded in its registered result, as Ansible does. */
+function loopVars(task: Task, item: unknown, index: number): Vars {
+  const { loop_var: v, index_var: iv } = task.loopControl;
+  return { [v]: item, ansible_loop_var: v, ...(iv ? { [iv]: index, ansible_index_var: iv } : {}) };
+}
+
 function itemLabel(task: Task, item: unknown, ctx: PlayContext, vars: Vars): string {
   if (task.loopControl.label) return String(ctx.templar.template(task.loopControl.label, vars, task.pos));
   return typeof item === 'string' ? item : JSON.stringify(item);
@@ -304,12 +309,12 @@ export async function runTask(ctx: PlayContext, h: HostState, task: Task): Promi
       const results: Record<string, unknown>[] = [];
       const diffs: FileDiff[] = [];
       let unreachable: Outcome | undefined;
-      for (const item of items) {
-        const v = task.loopControl.loop_var;
-        const o = await runItem(ctx, h, task, [task.vars, { [v]: item, ansible_loop_var: v }]);
-        results.push({ ...o.result, [v]: item, ansible_loop_var: v });
+      for (const [i, item] of items.entries()) {
+        const lv = loopVars(task, item, i);
+        const o = await runItem(ctx, h, task, [task.vars, lv]);
+        results.push({ ...o.result, ...lv });
         if (o.diff) diffs.push(...o.diff);
-        emit(o, itemLabel(task, item, ctx, taskVars(ctx, h, [task.vars, { [v]: item }])));
+        emit(o, itemLabel(task, item, ctx, taskVars(ctx, h, [task.vars, lv])));
         if (o.status === 'unreachable') {
           unreachable = o;
           break;

@@ -141,7 +141,7 @@ export function preflight(books: Playbook[], inventory: Inventory, templar: Temp
       const fileNames = play.varsFiles.filter((f) => !f.includes('{{')).flatMap((f) => keysOf(loadYamlFile(isAbsolute(f) ? f : join(b.dir, f))));
       const playNames = new Set([...MAGIC, ...inventoryNames, ...runWide, ...keysOf(play.vars), ...fileNames]);
       for (const t of allTasks(play)) {
-        const known = new Set([...playNames, ...keysOf(t.vars), t.loopControl.loop_var]);
+        const known = new Set([...playNames, ...keysOf(t.vars), t.loopControl.loop_var, ...(t.loopControl.index_var ? [t.loopControl.index_var, 'ansible_index_var'] : [])]);
         const check = (text: string, pos: SourcePos | undefined, expression: boolean, what: string) => {
           try {
             templar.compileCheck(expression ? `{{ ${text} }}` : text, pos ?? t.pos);

@@ -1,6 +1,7 @@
 /**
- * Playbook parsing and validation before any host is contacted: structure, unknown keys,
- * unknown modules (with the closest name), and module args against each module's schema.
+ * Playbook parsing and validation before any host is contacted: play and task keywords against
+ * their schemas (schema.ts), unknown modules (with the closest name), and module args against
+ * each module's schema.
  * All problems are collected and reported together, each with file:line:column.
  */
 import { dirname, resolve } from 'node:path';
@@ -11,18 +12,9 @@ import { findModule, moduleNames } from '../../modules/index.js';
 import { checkArgs } from './args.js';
 import { parseKV } from './kv.js';
 import type { Play, Playbook, Task } from './types.js';
+import { checkKeywords, HANDLER_KEYS, HandlerSchema, PlaySchema, TASK_KEYS, TaskSchema } from './schema.js';
 import { loadYamlFile, posAt, posOf } from './yaml.js';
 
-const PLAY_KEYS = [
-  'name', 'hosts', 'vars', 'vars_files', 'gather_facts', 'become', 'become_user', 'pre_tasks', 'tasks',
-  'post_tasks', 'handlers', 'tags', 'environment', 'any_errors_fatal', 'ignore_unreachable', 'remote_user',
-  'connection', 'become_method', 'check_mode', 'diff', 'no_log',
-];
-const TASK_KEYS = [
-  'name', 'when', 'loop', 'with_items', 'with_list', 'loop_control', 'register', 'changed_when', 'failed_when',
-  'ignore_errors', 'notify', 'listen', 'tags', 'check_mode', 'diff', 'no_log', 'environment', 'become',
-  'become_user', 'vars', 'args', 'timeout', 'become_method',
-];
 /** Ansible keywords that tsplay does not run yet: reported, never ignored. */
 const NOT_YET: Record<string, string> = {
   block: 'block/rescue/always', rescue: 'block/rescue/always', always: 'block/rescue/always',
@@ -67,26 +59,18 @@ function unsupported(key: string, obj: Obj, c: Collector): void {
   c.add(`'${key}' is not supported by tsplay yet (${NOT_YET[key]})`, posOf(obj, key), 'remove it or restructure the playbook; tsplay never ignores a keyword silently');
 }
 
-function checkKeys(obj: Obj, allowed: string[], what: string, c: Collector): void {
-  for (const key of Object.keys(obj)) {
-    if (allowed.includes(key)) continue;
-    if (key in NOT_YET) unsupported(key, obj, c);
-    else {
-      const guess = closest(key, allowed);
-      c.add(`unknown ${what} keyword '${key}'`, posOf(obj, key), guess ? `did you mean '${guess}'?` : undefined);
-    }
+/** Play or task keywords against their schema; `skip` are the task's module keys, checked apart. */
+function checkKeys(obj: Obj, schema: typeof PlaySchema | typeof TaskSchema | typeof HandlerSchema, what: string, c: Collector, skip: string[] = []): void {
+  const allowed = Object.keys(schema.properties);
+  const rest = Object.fromEntries(Object.entries(obj).filter(([k]) => !skip.includes(k)));
+  for (const p of checkKeywords(schema, rest)) {
+    if (p.kind === 'unknown' && p.path.length === 1 && p.key in NOT_YET) unsupported(p.key, obj, c);
+    else if (p.kind === 'unknown' && p.path.length === 1) {
+      const guess = closest(p.key, allowed);
+      c.add(`unknown ${what} keyword '${p.key}'`, posOf(obj, p.key), guess ? `did you mean '${guess}'?` : undefined);
+    } else if (p.kind === 'missing' && p.key === 'hosts') c.add("play has no 'hosts:'", posOf(obj), "add e.g. 'hosts: all'");
+    else c.add(p.message, posAt(obj, p.path) ?? posOf(obj, p.key) ?? posOf(obj));
   }
-}
-
-function typeCheck(obj: Obj, key: string, want: 'string' | 'boolean' | 'object' | 'list', c: Collector): void {
-  const v = obj[key];
-  if (v === undefined || v === null) return;
-  const ok =
-    want === 'list' ? Array.isArray(v) || typeof v === 'string'
-    : want === 'object' ? isObj(v)
-    : want === 'boolean' ? typeof v === 'boolean' || (typeof v === 'string' && /^(yes|no|true|false|\{\{.*\}\})$/i.test(v))
-    : typeof v === 'string' || typeof v === 'number';
-  if (!ok) c.add(`'${key}' must be ${want === 'list' ? 'a list' : want === 'object' ? 'a mapping' : `a ${want}`}`, posOf(obj, key));
 }
 
 function asBool(v: unknown): boolean | undefined {
@@ -100,7 +84,7 @@ function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean)
     c.add('a task must be a mapping (name: ..., module: ...)', posOf(raw) ?? { file });
     return undefined;
   }
-  const allowed = isHandler ? TASK_KEYS : TASK_KEYS.filter((k) => k !== 'listen');
+  const allowed = isHandler ? HANDLER_KEYS : TASK_KEYS;
   const before = c.errors.length;
   for (const key of Object.keys(raw)) if (key in NOT_YET) unsupported(key, raw, c);
   const moduleKeys = Object.keys(raw).filter((k) => !allowed.includes(k) && !(k in NOT_YET));
@@ -115,9 +99,7 @@ function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean)
   if (c.errors.length > before) return undefined;
   const action = moduleKeys[0]!;
   const module = findModule(action)!;
-  for (const k of ['name', 'register', 'become_user']) typeCheck(raw, k, 'string', c);
-  for (const k of ['ignore_errors', 'no_log', 'become', 'check_mode', 'diff']) typeCheck(raw, k, 'boolean', c);
-  for (const k of ['vars', 'environment', 'loop_control', 'args']) typeCheck(raw, k, 'object', c);
+  checkKeys(raw, isHandler ? HandlerSchema : TaskSchema, 'task', c, [action, ...Object.keys(NOT_YET)]);
   const args = moduleArgs(raw, action, module, c);
   if (!args) return undefined;
   const problems = checkArgs(module, structuredClone(args), true);
@@ -134,7 +116,11 @@ function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean)
     args,
     when: strList(raw.when),
     loop,
-    loopControl: { loop_var: String(lc.loop_var ?? 'item'), label: lc.label === undefined ? undefined : String(lc.label) },
+    loopControl: {
+      loop_var: String(lc.loop_var ?? 'item'),
+      index_var: lc.index_var == null ? undefined : String(lc.index_var),
+      label: lc.label == null ? undefined : String(lc.label),
+    },
     register: raw.register === undefined ? undefined : String(raw.register),
     changedWhen: condition(raw.changed_when),
     failedWhen: condition(raw.failed_when),
@@ -180,12 +166,9 @@ function moduleArgs(raw: Obj, action: string, module: ModuleDef, c: Collector): 
   return args;
 }
 
-function parseTasks(list: unknown, key: string, owner: Obj, file: string, c: Collector, isHandler = false): Task[] {
+function parseTasks(list: unknown, file: string, c: Collector, isHandler = false): Task[] {
   if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) {
-    c.add(`'${key}' must be a list of tasks`, posOf(owner, key));
-    return [];
-  }
+  if (!Array.isArray(list)) return []; // reported by the play's schema
   return list.map((t) => parseTask(t, file, c, isHandler)).filter((t): t is Task => t !== undefined);
 }
 
@@ -194,14 +177,7 @@ function parsePlay(raw: unknown, file: string, c: Collector): Play | undefined {
     c.add('a play must be a mapping with hosts: and tasks:', posOf(raw) ?? { file });
     return undefined;
   }
-  checkKeys(raw, PLAY_KEYS, 'play', c);
-  if (raw.hosts === undefined || raw.hosts === null || raw.hosts === '') {
-    c.add("play has no 'hosts:'", posOf(raw), "add e.g. 'hosts: all'");
-  }
-  for (const k of ['name', 'become_user', 'remote_user', 'connection']) typeCheck(raw, k, 'string', c);
-  for (const k of ['gather_facts', 'become', 'any_errors_fatal', 'ignore_unreachable', 'check_mode', 'diff', 'no_log']) typeCheck(raw, k, 'boolean', c);
-  for (const k of ['vars', 'environment']) typeCheck(raw, k, 'object', c);
-  typeCheck(raw, 'vars_files', 'list', c);
+  checkKeys(raw, PlaySchema, 'play', c);
   return {
     name: raw.name === undefined || raw.name === null ? undefined : String(raw.name),
     hosts: Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts ?? ''),
@@ -210,10 +186,10 @@ function parsePlay(raw: unknown, file: string, c: Collector): Play | undefined {
     gatherFacts: asBool(raw.gather_facts) ?? true,
     become: asBool(raw.become) ?? false,
     becomeUser: raw.become_user === undefined ? 'root' : String(raw.become_user),
-    preTasks: parseTasks(raw.pre_tasks, 'pre_tasks', raw, file, c),
-    tasks: parseTasks(raw.tasks, 'tasks', raw, file, c),
-    postTasks: parseTasks(raw.post_tasks, 'post_tasks', raw, file, c),
-    handlers: parseTasks(raw.handlers, 'handlers', raw, file, c, true),
+    preTasks: parseTasks(raw.pre_tasks, file, c),
+    tasks: parseTasks(raw.tasks, file, c),
+    postTasks: parseTasks(raw.post_tasks, file, c),
+    handlers: parseTasks(raw.handlers, file, c, true),
     tags: tagList(raw.tags),
     environment: isObj(raw.environment) ? raw.environment : undefined,
     anyErrorsFatal: asBool(raw.any_errors_fatal) ?? false,
@@ -236,6 +212,9 @@ export function loadPlaybook(path: string): Playbook {
     throw new UserErrors([new UserError('a playbook must be a list of plays', posOf(data) ?? { file, line: 1 }, "start with '- hosts: all'")]);
   }
   const plays = data.map((p) => parsePlay(p, file, c)).filter((p): p is Play => p !== undefined);
+  // In file order, whichever check found them.
+  const at = (e: UserError) => [e.pos?.line ?? 0, e.pos?.col ?? 0];
+  c.errors.sort((a, b) => at(a)[0]! - at(b)[0]! || at(a)[1]! - at(b)[1]!);
   if (c.errors.length) throw new UserErrors(c.errors);
   return { file, dir: dirname(file), plays };
 }

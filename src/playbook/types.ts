@@ -3,6 +3,7 @@ import type { ModuleDef } from '../core/module.js';
 
 export interface LoopControl {
   loop_var: string;
+  index_var?: string;
   label?: string;
 }
 

@@ -5,7 +5,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Lab, labDown, labUp, rotateHostKey, runOn, startHost, stopHost } from '../../src/lab/index.js';
@@ -194,6 +195,30 @@ test('~/.ssh/config is read: HostName, User, IdentityFile and ProxyJump', async 
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.equal(JSON.parse(r.stdout).jumped.hostname, 'h1');
   assert.match(readFileSync(kh, 'utf8'), /^127\.0\.0\.1 ssh-ed25519 /m);
+});
+
+test('keys from ssh-agent (SSH_AUTH_SOCK) authenticate when no key file is named', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'tsplay-agent-'));
+  const h1 = lab.hosts.find((h) => h.name === 'h1')!;
+  writeFileSync(join(home, 'inventory.ini'), `h1 ansible_host=${h1.ip} ansible_user=root\n`);
+  const sock = join(home, 'agent.sock');
+  const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+  try {
+    for (let i = 0; !existsSync(sock); i++) {
+      assert.ok(i < 100, 'ssh-agent did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const args = ['facts', 'h1', '-i', join(home, 'inventory.ini'), '--known-hosts', lab.knownHosts];
+    // HOME has no ~/.ssh: without the agent there is no key to offer.
+    const without = await tsplay(args, { env: { HOME: home, SSH_AUTH_SOCK: '' } });
+    assert.equal(without.code, 4, without.stdout + without.stderr);
+    assert.equal(spawnSync('ssh-add', [lab.key], { env: { ...process.env, SSH_AUTH_SOCK: sock } }).status, 0);
+    const r = await tsplay(args, { env: { HOME: home, SSH_AUTH_SOCK: sock } });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(JSON.parse(r.stdout).h1.hostname, 'h1');
+  } finally {
+    agent.kill();
+  }
 });
 
 for (const [file, pattern] of [

@@ -86,6 +86,58 @@ test('every problem is reported at once, each with file:line:col and a hint', ()
   assert.match(text, /:14:7: 'block' is not supported by tsplay yet/);
 });
 
+test('play and task keywords are checked against their schemas, each at its line', () => {
+  const errs = errorsOf(`- hosts: all
+  gather_facts: maybe
+  become_method: su
+  vars: [a, b]
+  handlers: { name: x }
+  tasks:
+    - name: bad keywords
+      command: echo hi
+      register: 1result
+      ignore_errors: sometimes
+      timeout: soon
+      loop: [a, b]
+      loop_control: { index_vr: i }
+    - command: echo ok
+      when: { a: 1 }
+      notify: [1, 2]
+- hosts:
+  tasks: []
+`);
+  const text = errs.join('\n');
+  assert.match(text, /:2:3: 'gather_facts' must be a boolean \(true\/false, yes\/no, or a template\)/);
+  assert.match(text, /:3:3: 'become_method' must be 'sudo'/);
+  assert.match(text, /:4:3: 'vars' must be a mapping/);
+  assert.match(text, /:5:3: 'handlers' must be a list of tasks/);
+  assert.match(text, /:9:7: 'register' must be a variable name/);
+  assert.match(text, /:10:7: 'ignore_errors' must be a boolean/);
+  assert.match(text, /:11:7: 'timeout' must be a whole number of seconds/);
+  assert.match(text, /:13:23: unknown key 'index_vr' in 'loop_control'/);
+  assert.match(text, /:15:7: 'when' must be a condition or a list of conditions/);
+  assert.doesNotMatch(text, /notify/, 'numbers are names too');
+  assert.match(text, /:17:3: play has no 'hosts:'/);
+  assert.equal(errs.length, 10, text);
+});
+
+test('boolean keywords take Ansible spellings and templates', () => {
+  const pb = load(`- hosts: all
+  gather_facts: "{{ want_facts }}"
+  become: yes
+  tasks:
+    - command: echo
+      ignore_errors: "True"
+      no_log: off
+      loop: [1]
+      loop_control: { loop_var: n, index_var: i }
+`).run();
+  assert.equal(pb.plays[0]!.become, true);
+  assert.equal(pb.plays[0]!.tasks[0]!.ignoreErrors, true);
+  assert.equal(pb.plays[0]!.tasks[0]!.noLog, false);
+  assert.deepEqual(pb.plays[0]!.tasks[0]!.loopControl, { loop_var: 'n', index_var: 'i', label: undefined });
+});
+
 test('templated values are not type-checked before the run, missing required options are', () => {
   assert.doesNotThrow(() => load(`- hosts: all\n  tasks:\n    - file: { path: /x, state: "{{ s }}" }\n`).run());
   const errs = errorsOf(`- hosts: all\n  tasks:\n    - copy: { content: x }\n`);

@@ -1,0 +1,134 @@
+/**
+ * The keywords of plays, tasks and handlers as JSON Schemas (TypeBox), checked with ajv before
+ * any host is contacted. The module of a task is every key these schemas do not list; its
+ * arguments are checked against the module's own schema (args.ts). Each keyword's schema carries
+ * a `description` of what it accepts, which the error message quotes.
+ */
+import { type TSchema, Type } from '@sinclair/typebox';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+
+/** Ansible's boolean spellings, or a template deciding at run time. */
+const BOOL_STRING = /^(yes|no|true|false|on|off|y|n|1|0|\{\{.*\}\})$/is;
+
+const Str = Type.Union([Type.String(), Type.Number()], { description: 'a string' });
+const Bool = Type.Union([Type.Boolean(), Type.String({ format: 'ansible-bool' })], { description: 'a boolean (true/false, yes/no, or a template)' });
+const Map = Type.Record(Type.String(), Type.Unknown(), { description: 'a mapping' });
+const Names = Type.Union([Str, Type.Array(Str)], { description: 'a string or a list of strings' });
+const Tags = Type.Union([Str, Type.Array(Type.Union([Str, Type.Boolean()]))], { description: 'a tag or a list of tags' });
+const Cond = Type.Union([Type.String(), Type.Boolean(), Type.Array(Type.Union([Type.String(), Type.Boolean()]))], {
+  description: 'a condition or a list of conditions (all must hold)',
+});
+const TaskList = Type.Array(Type.Unknown(), { description: 'a list of tasks' });
+const Seconds = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\s*\\{\\{.*\\}\\}\\s*$' })], {
+  description: 'a whole number of seconds',
+});
+
+/** Every keyword is optional but those listed first (hosts). */
+const optional = (props: Record<string, TSchema>) => Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)]));
+
+export const PlaySchema = Type.Object(
+  {
+    hosts: Type.Union([Type.String({ minLength: 1 }), Type.Array(Str, { minItems: 1 })], { description: 'a host pattern or a list of them' }),
+    ...optional({
+      name: Str,
+      vars: Map,
+      vars_files: Names,
+      gather_facts: Bool,
+      become: Bool,
+      become_user: Str,
+      become_method: Type.Literal('sudo', { description: "'sudo' (the only method tsplay runs)" }),
+      remote_user: Str,
+      connection: Type.Union([Type.Literal('ssh'), Type.Literal('local')], { description: "'ssh' or 'local'" }),
+      pre_tasks: TaskList,
+      tasks: TaskList,
+      post_tasks: TaskList,
+      handlers: TaskList,
+      tags: Tags,
+      environment: Map,
+      any_errors_fatal: Bool,
+      ignore_unreachable: Bool,
+      check_mode: Bool,
+      diff: Bool,
+      no_log: Bool,
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const HandlerSchema = Type.Object(
+  optional({
+    name: Str,
+    when: Cond,
+    loop: Type.Unknown(),
+    with_items: Type.Unknown(),
+    with_list: Type.Unknown(),
+    loop_control: Type.Object(
+      optional({ loop_var: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), index_var: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), label: Type.Unknown() }),
+      { additionalProperties: false, description: 'a mapping of loop_var, index_var and label' },
+    ),
+    register: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'a variable name' }),
+    changed_when: Cond,
+    failed_when: Cond,
+    ignore_errors: Bool,
+    notify: Names,
+    listen: Names,
+    tags: Tags,
+    check_mode: Bool,
+    diff: Bool,
+    no_log: Bool,
+    environment: Map,
+    become: Bool,
+    become_user: Str,
+    become_method: Type.Literal('sudo', { description: "'sudo' (the only method tsplay runs)" }),
+    vars: Map,
+    args: Map,
+    timeout: Seconds,
+  }),
+  { additionalProperties: false },
+);
+
+export const TaskSchema = Type.Omit(HandlerSchema, ['listen'], { additionalProperties: false });
+
+export const PLAY_KEYS = Object.keys(PlaySchema.properties);
+export const HANDLER_KEYS = Object.keys(HandlerSchema.properties);
+export const TASK_KEYS = Object.keys(TaskSchema.properties);
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+ajv.addFormat('ansible-bool', BOOL_STRING);
+const validators = new WeakMap<TSchema, ValidateFunction>();
+
+export interface KeywordProblem {
+  /** Path of the value at fault inside the checked mapping (for its position). */
+  path: string[];
+  /** 'unknown' for a key the schema does not list (the caller words it), else 'invalid'. */
+  kind: 'unknown' | 'missing' | 'invalid';
+  key: string;
+  message: string;
+}
+
+/** Checks a mapping's keywords (null values count as absent, as in Ansible) against a schema. */
+export function checkKeywords(schema: TSchema & { properties: Record<string, TSchema> }, obj: Record<string, unknown>): KeywordProblem[] {
+  let validate = validators.get(schema);
+  if (!validate) validators.set(schema, (validate = ajv.compile(schema)));
+  const present = Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined));
+  if (validate(present)) return [];
+  const out: KeywordProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of validate.errors as ErrorObject[]) {
+    const path = e.instancePath.split('/').slice(1);
+    if (e.keyword === 'additionalProperties') {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      out.push({ path: [...path, key], kind: 'unknown', key, message: path.length ? `unknown key '${key}' in '${path.join('.')}'` : `unknown keyword '${key}'` });
+    } else if (e.keyword === 'required') {
+      const key = (e.params as { missingProperty: string }).missingProperty;
+      out.push({ path, kind: 'missing', key, message: `'${key}' is required` });
+    } else if (path.length && !seen.has(path[0]!)) {
+      // One message per keyword: a union reports every branch that failed.
+      seen.add(path[0]!);
+      const top = schema.properties[path[0]!];
+      const described = path.length === 1 ? top?.description : undefined;
+      out.push({ path, kind: 'invalid', key: path[0]!, message: `'${path.join('.')}' must be ${described ?? e.message}` });
+    }
+  }
+  return out;
+}
