@@ -134,7 +134,9 @@ export function runSpec(tool: ToolId, phase: Phase, env: Env, opts: { verbose?: 
       return { argv, env: { ...BASE_ENV, ANSIBLE_CONFIG: cfg }, orphanMarker: join(ansibleDir(env), 'cp') };
     }
     case 'tsplay': {
-      const argv = [process.execPath, ...env.nodeArgs, join(env.tsplayRoot, 'bin', 'tsplay.js'), 'run', playbookFor(env, phase), '-i', env.lab.inventory, '--known-hosts', env.lab.knownHosts, '--json', '-f', String(n)];
+      // Connect timeout 60 s as ansible's (timeout = 60 above): hundreds of lab sshds share this
+      // machine's cores, and at 500 hosts the last handshakes take more than the default 10 s.
+      const argv = [process.execPath, ...env.nodeArgs, join(env.tsplayRoot, 'bin', 'tsplay.js'), 'run', playbookFor(env, phase), '-i', env.lab.inventory, '--known-hosts', env.lab.knownHosts, '--json', '-f', String(n), '--connect-timeout', '60'];
       if (phase === 'check') argv.push('--check');
       if (opts.verbose) argv.push('-v');
       if (opts.limit) argv.push('--limit', opts.limit);
@@ -210,9 +212,11 @@ export function tsplayRoundTrips(stdout: string, host: string): { perTask: { tas
 
 export function readOutcome(tool: ToolId, phase: Phase, env: Env, m: Measurement, limit?: string): Outcome {
   const hosts = env.lab.hosts.map((h) => h.name).filter((h) => !limit || h === limit);
-  const tail = (s: string) => s.trim().split('\n').slice(-15).join('\n');
+  // The last lines, each cut short (tsplay's recap event is one line of every host's counts).
+  const tail = (s: string) => s.trim().split('\n').slice(-15).map((l) => (l.length > 400 ? `${l.slice(0, 400)}...` : l)).join('\n');
   if (m.exitCode !== 0 && tool !== 'onetrip' && tool !== 'floor') {
-    return { changed: {}, error: `${tool} ${phase} exited with ${m.exitCode}:\n${tail(m.stdout)}\n${tail(m.stderr)}` };
+    const unreachable = m.stdout.split('\n').filter((l) => l.includes('"status":"unreachable"')).slice(0, 5);
+    return { changed: {}, error: `${tool} ${phase} exited with ${m.exitCode}:\n${tail(unreachable.join('\n') || m.stdout)}\n${tail(m.stderr)}` };
   }
   switch (tool) {
     case 'ansible': {

@@ -6,6 +6,13 @@
  * cached output, anything else probes as usual. Every apply clears the host's cache, so a task
  * after a change always sees fresh state. A converged playbook then costs about two round
  * trips per host: facts and one batch of probes.
+ *
+ * Probing ahead pays off while tasks find their state converged. On a host where tasks keep
+ * changing (a first run), every batch would be thrown away by the next apply and each task
+ * probed again in every batch before it: so after a change made by a task that was not served
+ * from the cache, the next task probes alone, and looking ahead resumes once a task finds
+ * nothing to do. A drift among converged tasks (served from the cache) keeps looking ahead, and
+ * so does a task that probes nothing (a plain command says nothing about convergence).
  */
 import { randomBytes } from 'node:crypto';
 import type { ExecResult } from '../core/module.js';
@@ -22,6 +29,8 @@ export interface ProbeRequest {
 
 export class ProbeCache {
   private entries = new Map<string, ExecResult>();
+  /** Whether the next probe should take the probes ahead along (see the header). */
+  lookAhead = true;
 
   private static key(r: ProbeRequest): string {
     return `${r.context}\0${r.script}`;
@@ -39,8 +48,10 @@ export class ProbeCache {
     this.entries.set(ProbeCache.key(r), res);
   }
 
-  clear(): void {
+  /** Forgets every result; after a change, whether to go on looking ahead (see the header). */
+  clear(afterChange?: { keepLookingAhead: boolean }): void {
     this.entries.clear();
+    if (afterChange) this.lookAhead = afterChange.keepLookingAhead;
   }
 }
 

@@ -162,19 +162,20 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
   return out;
 }
 
-/** One probe, from the host's cache or in a round trip that also probes the tasks ahead. */
-async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: string, opts: ExecOptions): Promise<ExecResult> {
+/** One probe, from the host's cache or in a round trip that also probes the tasks ahead (probes.ts). */
+async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: string, opts: ExecOptions): Promise<{ out: ExecResult; cached: boolean }> {
   const req = { script, context: probeContext(opts) };
   const cached = h.probes.take(req);
-  if (cached) return cached;
+  if (cached) return { out: cached, cached: true };
   const seen = new Set([script]);
-  const ahead = task.module.prefetch === false ? [] : (await upcomingProbes(ctx, h, task, req.context)).filter((r) => !seen.has(r.script) && seen.add(r.script));
-  if (ahead.length === 0) return remote(ctx, h, task, 'probe', script, opts);
+  const lookAhead = task.module.prefetch !== false && h.probes.lookAhead;
+  const ahead = lookAhead ? (await upcomingProbes(ctx, h, task, req.context)).filter((r) => !seen.has(r.script) && seen.add(r.script)) : [];
+  if (ahead.length === 0) return { out: await remote(ctx, h, task, 'probe', script, opts), cached: false };
   const nonce = newNonce();
   const out = await remote(ctx, h, task, 'probe', batchScript([script, ...ahead.map((r) => r.script)], nonce), opts);
   const results = splitBatch(out.stdout, nonce, ahead.length + 1);
   ahead.forEach((r, i) => h.probes.put(r, results[i + 1]!));
-  return results[0]!;
+  return { out: results[0]!, cached: false };
 }
 
 /** Runs the module once with templated args; no when/loop handling here. */
@@ -195,11 +196,13 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars)
   await ensureConnected(ctx, h);
   const opts = execOptions(ctx, task, vars);
   let state: unknown;
+  let servedFromCache = false;
   // An empty probe script (command without creates/removes) costs no round trip: parse() sees empty output.
   const probe = module.probe?.(args, h.facts ?? {});
   if (probe !== undefined) {
-    const out = probe ? await probeHost(ctx, h, task, probe, opts) : { rc: 0, stdout: '', stderr: '' };
-    state = module.parse ? module.parse(out, args) : out;
+    const probed = probe ? await probeHost(ctx, h, task, probe, opts) : { out: { rc: 0, stdout: '', stderr: '' }, cached: false };
+    servedFromCache = probed.cached;
+    state = module.parse ? module.parse(probed.out, args) : probed.out;
   }
   const plan: Plan = module.plan ? module.plan(args, state, h.facts ?? {}) : { steps: [] };
   const base: Record<string, unknown> = { ...(plan.result ?? {}) };
@@ -207,6 +210,7 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars)
   if (plan.diff?.length) base.diff = plan.diff.map((d) => ({ before: d.before, after: d.after, before_header: d.path, after_header: d.path }));
   if (plan.failed) return failure(plan.failed, base);
   const willChange = plan.changed ?? plan.steps.length > 0;
+  if (plan.steps.length === 0 && probe) h.probes.lookAhead = true;
   if (plan.steps.length === 0 || cc.check) {
     if (cc.check && plan.unpredictable && plan.steps.length > 0) {
       return { status: 'skipped', result: { changed: false, skipped: true, msg: 'skipped, running in check mode' } };
@@ -215,7 +219,7 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars)
     return { status: willChange ? 'changed' : 'ok', result: { changed: willChange, ...base, ...extra, ...(plan.reason ? { msg: plan.reason } : {}) }, diff: plan.diff };
   }
   // Whatever was probed ahead may be stale once anything is applied.
-  h.probes.clear();
+  h.probes.clear({ keepLookingAhead: servedFromCache || !probe });
   const applied = await remote(ctx, h, task, 'apply', compileSteps(plan.steps), opts);
   const extra = module.result ? module.result(args, state, applied) : {};
   const result: Record<string, unknown> = { changed: willChange, ...base, ...extra };

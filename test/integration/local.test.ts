@@ -117,3 +117,24 @@ test('a reader slower than tsplay still gets every line, the recap included', as
   assert.equal(evs.filter((e) => e.kind === 'host_result').length, 200 * 10, 'events lost');
   assert.equal(evs.at(-1).kind, 'recap');
 });
+
+test('probes are batched while tasks are converged, not re-run ahead of every change', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-probes-'));
+  const run = async () => {
+    const r = await tsplay(['run', join(DIR, 'probes.yml'), ...INV, '-e', `workdir=${work}`, '--json', '-v']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const evs = events(r.stdout);
+    const probes = evs.filter((e) => e.kind === 'host_command' && e.phase === 'probe');
+    // A batch frames each probe with an end marker; a lone probe has none.
+    const scripts = probes.reduce((n, e) => n + Math.max(1, (e.script.match(/:end\\n/g) ?? []).length), 0);
+    return { trips: evs.find((e) => e.kind === 'recap').roundTrips.node1, scripts, changed: evs.find((e) => e.kind === 'recap').stats.node1.changed };
+  };
+  // First run: the first probe looks ahead (6 scripts), then each change is followed by a lone probe.
+  const first = await run();
+  assert.deepEqual(first, { trips: 12, scripts: 6 + 5, changed: 6 });
+  // Converged: one batch.
+  assert.deepEqual(await run(), { trips: 1, scripts: 6, changed: 0 });
+  // One drift among converged tasks keeps looking ahead after the repair.
+  writeFileSync(join(work, 'f3'), 'drift\n');
+  assert.deepEqual(await run(), { trips: 3, scripts: 6 + 3, changed: 1 });
+});
