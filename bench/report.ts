@@ -135,7 +135,7 @@ function targets(results: HostCountResult[]): Target[] {
     const v = medianOf(r500, 'tsplay', phase) / medianOf(r100, 'tsplay', phase);
     t.push({ what: `tsplay ${PHASE_LABELS[phase]}: wall at 500 / wall at 100 hosts`, goal: '≤ 5 (linear)', value: Number.isFinite(v) ? v.toFixed(2) : 'not measured', ok: Number.isFinite(v) ? v <= 5 : undefined });
   }
-  const cal = results.find((r) => r.calibration?.tsplay)?.calibration?.tsplay;
+  const cal = newestCalibration(results)?.calibration?.tsplay;
   if (cal) {
     const facts = (cal.second?.total ?? NaN) - (cal.nofacts?.total ?? NaN);
     t.push({ what: 'tsplay round trips for facts (second − nofacts)', goal: '1 per host', value: String(facts), ok: facts === 1 });
@@ -149,8 +149,13 @@ function targets(results: HostCountResult[]): Target[] {
   return t;
 }
 
+/** The most recent calibration: it describes the newest build measured. */
+function newestCalibration(results: HostCountResult[]): HostCountResult | undefined {
+  return results.filter((r) => r.calibration).sort((a, b) => b.date.localeCompare(a.date))[0];
+}
+
 function tripsTable(results: HostCountResult[]): string[] {
-  const r = results.find((x) => x.calibration);
+  const r = newestCalibration(results);
   if (!r?.calibration) return [];
   const { ansible, tsplay } = r.calibration;
   const out = ['## Round trips per task (one host, from verbose runs)', ''];
