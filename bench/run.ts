@@ -111,7 +111,10 @@ export function ensurePrerequisites(tools: ToolId[], log: (l: string) => void): 
   if (tools.includes('ansible') && spawnSync('ansible-playbook', ['--version']).status !== 0) missing.push('ansible-core');
   if (missing.length === 0) return;
   log(`installing ${missing.join(' ')} with apt-get`);
-  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // A fresh machine may have no package lists yet.
+  if (spawnSync('apt-get', ['update'], { stdio: 'inherit', env }).status !== 0) throw new Error('apt-get update failed');
+  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
   if (r.status !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed`);
 }
 
