@@ -12,7 +12,7 @@ const BOOL_STRING = /^(yes|no|true|false|on|off|y|n|1|0|\{\{.*\}\})$/is;
 
 const Str = Type.Union([Type.String(), Type.Number()], { description: 'a string' });
 const Bool = Type.Union([Type.Boolean(), Type.String({ format: 'ansible-bool' })], { description: 'a boolean (true/false, yes/no, or a template)' });
-const Map = Type.Record(Type.String(), Type.Unknown(), { description: 'a mapping' });
+const Mapping = Type.Record(Type.String(), Type.Unknown(), { description: 'a mapping' });
 const Names = Type.Union([Str, Type.Array(Str)], { description: 'a string or a list of strings' });
 const Tags = Type.Union([Str, Type.Array(Type.Union([Str, Type.Boolean()]))], { description: 'a tag or a list of tags' });
 const Cond = Type.Union([Type.String(), Type.Boolean(), Type.Array(Type.Union([Type.String(), Type.Boolean()]))], {
@@ -31,7 +31,7 @@ export const PlaySchema = Type.Object(
     hosts: Type.Union([Type.String({ minLength: 1 }), Type.Array(Str, { minItems: 1 })], { description: 'a host pattern or a list of them' }),
     ...optional({
       name: Str,
-      vars: Map,
+      vars: Mapping,
       vars_files: Names,
       gather_facts: Bool,
       become: Bool,
@@ -44,7 +44,7 @@ export const PlaySchema = Type.Object(
       post_tasks: TaskList,
       handlers: TaskList,
       tags: Tags,
-      environment: Map,
+      environment: Mapping,
       any_errors_fatal: Bool,
       ignore_unreachable: Bool,
       check_mode: Bool,
@@ -76,12 +76,12 @@ export const HandlerSchema = Type.Object(
     check_mode: Bool,
     diff: Bool,
     no_log: Bool,
-    environment: Map,
+    environment: Mapping,
     become: Bool,
     become_user: Str,
     become_method: Type.Literal('sudo', { description: "'sudo' (the only method tsplay runs)" }),
-    vars: Map,
-    args: Map,
+    vars: Mapping,
+    args: Mapping,
     timeout: Seconds,
   }),
   { additionalProperties: false },
