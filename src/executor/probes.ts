@@ -3,8 +3,8 @@
  * loop item) are run in the same round trip: probing only reads, so doing it early is safe as
  * long as nothing on the host changes in between. Results are cached per host by the exact
  * probe script (with its become user and environment); a task whose script matches uses the
- * cached output, anything else probes as usual. Every apply clears the host's cache, so a task
- * after a change always sees fresh state. A converged playbook then costs about two round
+ * cached output (two tasks reading the same file share one probe), anything else probes as
+ * usual. Every apply clears the host's cache, so a task after a change always sees fresh state. A converged playbook then costs about two round
  * trips per host: facts and one batch of probes.
  *
  * Probing ahead pays off while tasks find their state converged. On a host where tasks keep
@@ -36,12 +36,9 @@ export class ProbeCache {
     return `${r.context}\0${r.script}`;
   }
 
-  /** Takes a cached result (each is used once: a later identical probe re-reads the host). */
+  /** A cached result: valid until the next clear(), which every apply makes. */
   take(r: ProbeRequest): ExecResult | undefined {
-    const k = ProbeCache.key(r);
-    const hit = this.entries.get(k);
-    if (hit) this.entries.delete(k);
-    return hit;
+    return this.entries.get(ProbeCache.key(r));
   }
 
   put(r: ProbeRequest, res: ExecResult): void {

@@ -170,11 +170,15 @@ async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: str
   const seen = new Set([script]);
   const lookAhead = task.module.prefetch !== false && h.probes.lookAhead;
   const ahead = lookAhead ? (await upcomingProbes(ctx, h, task, req.context)).filter((r) => !seen.has(r.script) && seen.add(r.script)) : [];
-  if (ahead.length === 0) return { out: await remote(ctx, h, task, 'probe', script, opts), cached: false };
+  if (ahead.length === 0) {
+    const out = await remote(ctx, h, task, 'probe', script, opts);
+    h.probes.put(req, out);
+    return { out, cached: false };
+  }
   const nonce = newNonce();
   const out = await remote(ctx, h, task, 'probe', batchScript([script, ...ahead.map((r) => r.script)], nonce), opts);
   const results = splitBatch(out.stdout, nonce, ahead.length + 1);
-  ahead.forEach((r, i) => h.probes.put(r, results[i + 1]!));
+  [req, ...ahead].forEach((r, i) => h.probes.put(r, results[i]!));
   return { out: results[0]!, cached: false };
 }
 

@@ -129,12 +129,13 @@ test('probes are batched while tasks are converged, not re-run ahead of every ch
     const scripts = probes.reduce((n, e) => n + Math.max(1, (e.script.match(/:end\\n/g) ?? []).length), 0);
     return { trips: evs.find((e) => e.kind === 'recap').roundTrips.node1, scripts, changed: evs.find((e) => e.kind === 'recap').stats.node1.changed };
   };
-  // First run: the first probe looks ahead (6 scripts), then each change is followed by a lone probe.
+  // First run: the first probe looks ahead (7 distinct scripts: both lineinfile tasks read f6),
+  // then each change is followed by a lone probe; the second lineinfile reuses the first's.
   const first = await run();
-  assert.deepEqual(first, { trips: 12, scripts: 6 + 5, changed: 6 });
+  assert.deepEqual(first, { trips: 1 + 1 + 5 * 2 + 1, scripts: 7 + 5 + 1, changed: 6 });
   // Converged: one batch.
-  assert.deepEqual(await run(), { trips: 1, scripts: 6, changed: 0 });
+  assert.deepEqual(await run(), { trips: 1, scripts: 7, changed: 0 });
   // One drift among converged tasks keeps looking ahead after the repair.
   writeFileSync(join(work, 'f3'), 'drift\n');
-  assert.deepEqual(await run(), { trips: 3, scripts: 6 + 3, changed: 1 });
+  assert.deepEqual(await run(), { trips: 3, scripts: 7 + 4, changed: 1 });
 });
