@@ -164,12 +164,13 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
 
 /** One probe, from the host's cache or in a round trip that also probes the tasks ahead (probes.ts). */
 async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: string, opts: ExecOptions): Promise<{ out: ExecResult; cached: boolean }> {
+  // A probe that must run at its task's own time (wait_for polls) is never cached nor batched.
+  if (task.module.prefetch === false) return { out: await remote(ctx, h, task, 'probe', script, opts), cached: false };
   const req = { script, context: probeContext(opts) };
   const cached = h.probes.take(req);
   if (cached) return { out: cached, cached: true };
   const seen = new Set([script]);
-  const lookAhead = task.module.prefetch !== false && h.probes.lookAhead;
-  const ahead = lookAhead ? (await upcomingProbes(ctx, h, task, req.context)).filter((r) => !seen.has(r.script) && seen.add(r.script)) : [];
+  const ahead = h.probes.lookAhead ? (await upcomingProbes(ctx, h, task, req.context)).filter((r) => !seen.has(r.script) && seen.add(r.script)) : [];
   if (ahead.length === 0) {
     const out = await remote(ctx, h, task, 'probe', script, opts);
     h.probes.put(req, out);

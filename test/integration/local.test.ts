@@ -139,3 +139,14 @@ test('probes are batched while tasks are converged, not re-run ahead of every ch
   writeFileSync(join(work, 'f3'), 'drift\n');
   assert.deepEqual(await run(), { trips: 3, scripts: 7 + 4, changed: 1 });
 });
+
+test('wait_for reads the host at its own time, never a cached probe', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-wait-'));
+  const r = await tsplay(['run', join(DIR, 'wait-fresh.yml'), ...INV, '-e', `workdir=${work}`, '--json']);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  const waits = events(r.stdout).filter((e) => e.kind === 'host_result' && e.module === 'wait_for');
+  const byHost = (host: string) => waits.filter((e) => e.host === host).map((e) => e.status);
+  // node1 changed nothing itself, so only a fresh read sees node2's file.
+  assert.deepEqual(byHost('node1'), ['ok', 'failed']);
+  assert.deepEqual(byHost('node2'), ['ok', 'failed']);
+});
