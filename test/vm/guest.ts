@@ -18,8 +18,9 @@
  * qemu runs under `setpriv --pdeathsig KILL`, so it dies with the process that started it even
  * when that process is SIGKILLed; an exiting process kills it by PID; stopGuest() kills it by
  * its recorded PID (checked against /proc/PID/cmdline first) and removes the run folder.
- * Accelerator: KVM only if a 1-instruction probe really runs under it with -cpu max (a /dev/kvm
- * that aborts or never runs a vCPU, as on this project's machines, means TCG).
+ * Accelerator: KVM only if the guest's kernel, booted under it with -cpu max, gets as far as
+ * its panic for a missing root (a /dev/kvm that aborts, or hangs past real mode as on this
+ * project's machines, means TCG).
  *
  * Environment: TSPLAY_VM=0 skips the tier; TSPLAY_VM_ACCEL=kvm|tcg forces an accelerator;
  * TSPLAY_VM_SSH_TIMEOUT=seconds (default 300); TSPLAY_VM_KEEP=1 keeps run folders (console.log,
@@ -140,23 +141,29 @@ function freePort(): Promise<number> {
 let kvmVerdict: boolean | undefined;
 
 /**
- * Whether KVM really runs guest code with `-cpu max`: /dev/kvm can exist and still fail (nested
- * virtualisation that aborts on an MSR, or vCPUs that never run). A 64 KiB BIOS whose reset
- * vector writes 0x21 to an isa-debug-exit port makes qemu exit with (0x21 << 1) | 1 = 67.
+ * Whether KVM really boots the guest's kernel with `-cpu max`: /dev/kvm can exist and still fail
+ * (nested virtualisation that aborts on an MSR, or, as seen on this project's machines, vCPUs
+ * that run real-mode code and hang at the switch to long mode). So the probe boots the image's
+ * own kernel with no initramfs and no disk: a working KVM reaches the panic for the missing root
+ * file system in a second or two, and with panic=-1 and -no-reboot qemu then exits. A console
+ * without that panic after 20 s means TCG.
  */
-async function kvmWorks(dir: string): Promise<boolean> {
+async function kvmWorks(dir: string, image: Image): Promise<boolean> {
   if (kvmVerdict !== undefined) return kvmVerdict;
   if (!existsSync('/dev/kvm')) return (kvmVerdict = false);
-  const bios = Buffer.alloc(65536);
-  Buffer.from([0xb0, 0x21, 0xe6, 0xf4, 0xf4, 0xeb, 0xfe]).copy(bios, 0xfff0); // mov al,0x21; out 0xf4,al; hlt; jmp $
-  const file = join(dir, 'kvm-probe.bin');
-  await writeFile(file, bios);
-  const r = await run(
-    ['qemu-system-x86_64', '-accel', 'kvm', '-cpu', 'max', '-machine', 'pc', '-nodefaults', '-no-user-config', '-display', 'none', '-bios', file, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x01'],
-    { timeoutMs: 10_000 },
+  const log = join(dir, 'kvm-probe.log');
+  await run(
+    [
+      'qemu-system-x86_64', '-accel', 'kvm', '-cpu', 'max', '-m', '256M',
+      '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+      '-kernel', join(image.dir, 'vmlinuz'), '-append', 'console=ttyS0 panic=-1',
+      '-serial', `file:${log}`,
+    ],
+    { timeoutMs: 20_000 },
   );
-  await rm(file, { force: true });
-  return (kvmVerdict = r.rc === 67);
+  const console = await readFile(log, 'utf8').catch(() => '');
+  await rm(log, { force: true });
+  return (kvmVerdict = /Kernel panic - not syncing/.test(console));
 }
 
 function qemuArgs(g: { dir: string; image: Image; port: number; accel: string; name: string }, memoryMb: number, cpus: number, cmdline: string): string[] {
@@ -247,7 +254,7 @@ export async function bootGuest(image: Image, opts: BootOptions = {}): Promise<G
     const hostKey = (await readFile(join(image.dir, 'ssh_host_ed25519_key.pub'), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
     const cmdline = (await readFile(join(image.dir, 'cmdline'), 'utf8')).trim();
     const envAccel = process.env.TSPLAY_VM_ACCEL;
-    const accel = opts.accel ?? (envAccel === 'kvm' || envAccel === 'tcg' ? envAccel : (await kvmWorks(dir)) ? 'kvm' : 'tcg');
+    const accel = opts.accel ?? (envAccel === 'kvm' || envAccel === 'tcg' ? envAccel : (await kvmWorks(dir, image)) ? 'kvm' : 'tcg');
 
     // A port can be taken between freePort() and qemu's bind: then qemu exits at once; try again.
     for (let attempt = 1; ; attempt++) {
