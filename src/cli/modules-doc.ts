@@ -3,10 +3,12 @@ import type { ModuleDef } from '../core/module.js';
 
 function typeOf(p: any): string {
   if (p.enum) return p.enum.map(String).join('|');
-  if (p.anyOf) return p.anyOf.map(typeOf).join(' or ');
+  if (p.const !== undefined) return String(p.const);
+  // A union of literals (TypeBox's Type.Union of Type.Literal) reads as its choices: a|b|c.
+  if (p.anyOf) return p.anyOf.map(typeOf).join(p.anyOf.every((q: any) => q.const !== undefined) ? '|' : ' or ');
   if (p.type === 'array') return `list of ${p.items ? typeOf(p.items) : 'any'}`;
   if (Array.isArray(p.type)) return p.type.join(' or ');
-  return p.type ?? (p.const !== undefined ? JSON.stringify(p.const) : 'any');
+  return p.type ?? 'any';
 }
 
 export function moduleList(mods: ModuleDef[]): string {
