@@ -19,6 +19,7 @@ export function createSink(o: SinkOptions): OutputSink {
   const write = (s: string) => void process.stdout.write(s);
   if (o.json) return { emit: jsonRenderer(write), done: async () => {} };
   const plain = plainRenderer({ verbosity: o.verbosity, write });
-  if (process.stdout.isTTY && !process.env.CI && o.verbosity === 0) return liveRenderer(plain, write);
+  // A terminal that reports no width (a pseudo-terminal nobody sized) would wrap every character.
+  if (process.stdout.isTTY && process.stdout.columns > 0 && !process.env.CI && o.verbosity === 0) return liveRenderer(plain, write);
   return { emit: plain, done: async () => {} };
 }
