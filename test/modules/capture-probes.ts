@@ -2,7 +2,7 @@
  * Captures real probe output for the parser fixtures (test/modules/fixtures/<module>/probe-*.json).
  * Not a test: run it by hand after changing a probe, then review the diff of the fixtures.
  *
- *   node --import tsx test/modules/capture-probes.ts
+ *   node --import tsx test/modules/capture-probes.ts [MODULE...]   # all cases, or those modules'
  *
  * Scenarios live under /tmp/tsplay-fixture so that the paths in the fixtures stay stable.
  */
@@ -26,7 +26,9 @@ writeFileSync(join(base, 'dir/sub/f'), 'x');
 symlinkSync('motd', join(base, 'motd.link'));
 writeFileSync(join(base, 'binary'), Buffer.from([0, 1, 2, 3]));
 
-const cases: [string, string, Record<string, unknown>][] = [
+const DEBIAN = { os_family: 'Debian', pkg_mgr: 'apt', service_mgr: 'sysvinit' };
+
+const cases: [string, string, Record<string, unknown>, Record<string, unknown>?][] = [
   ['copy', 'probe-existing', { dest: join(base, 'motd'), content: 'x' }],
   ['copy', 'probe-missing', { dest: join(base, 'new.conf'), content: 'x' }],
   ['copy', 'probe-into-dir', { dest: join(base, 'dir'), content: 'x', src: 'motd' }],
@@ -49,14 +51,23 @@ const cases: [string, string, Record<string, unknown>][] = [
   ['shell', 'probe-no-chdir', { cmd: 'true', chdir: join(base, 'missing'), creates: 'x' }],
   ['wait_for', 'probe-path', { path: join(base, 'motd'), timeout: 5 }],
   ['wait_for', 'probe-timeout', { path: join(base, 'missing'), timeout: 1, sleep: 0.5 }],
+  // System state of this Debian machine (root): accounts, packages, an init script.
+  ['user', 'probe-root', { name: 'root', groups: ['daemon', 'no-such-group'], home: '/root' }],
+  ['user', 'probe-missing', { name: 'tsplay-no-such-user' }],
+  ['group', 'probe-root', { name: 'root' }],
+  ['group', 'probe-missing', { name: 'tsplay-no-such-group' }],
+  ['package', 'probe-installed-and-missing', { name: ['coreutils', 'tsplay-no-such-package'] }, DEBIAN],
+  ['service', 'probe-sysv-ssh', { name: 'ssh', state: 'started' }, DEBIAN],
 ];
 
-for (const [name, label, args] of cases) {
+const only = new Set(process.argv.slice(2));
+for (const [name, label, args, facts = {}] of cases) {
+  if (only.size && !only.has(name)) continue;
   const m: ModuleDef = findModule(name)!;
-  const output = await sh(m.probe!(args, {}));
+  const output = await sh(m.probe!(args, facts));
   const state = JSON.parse(JSON.stringify(m.parse!(output, args)));
   mkdirSync(join(out, name), { recursive: true });
-  writeFileSync(join(out, name, `${label}.json`), JSON.stringify({ args, output, state }, null, 2) + '\n');
+  writeFileSync(join(out, name, `${label}.json`), JSON.stringify({ args, ...(Object.keys(facts).length ? { facts } : {}), output, state }, null, 2) + '\n');
   console.log(`${name}/${label}.json`);
 }
 rmSync(base, { recursive: true, force: true });

@@ -6,27 +6,29 @@
  *   prepare() with a fake controller; then plan(args, state, facts) is compared with `expect`:
  *   `error` (a schema problem or plan failure containing this text), `failed`, `steps`,
  *   `changed`, `diff`, `reason`, `result` (a subset), `unpredictable`.
- * - parser fixtures `{ args, output, state }`: real captured probe output (see
+ * - parser fixtures `{ args, facts?, output, state }`: real captured probe output (see
  *   capture-probes.ts) must parse to `state`.
+ * - local fixtures `{ args, vars?, check?, expect: { error? | local } }` for controller-only
+ *   modules (debug, assert, set_fact, fail): local(args) runs with the real template engine over
+ *   `vars` (for `that` and `var`; args arrive templated, as from the executor) and its result
+ *   must contain `local`.
  *
  * YAML fixtures are read as YAML 1.1, like playbooks, so `mode: 0644` means what it means there.
  * Every probe script and every compiled plan also goes through `sh -n`.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import type { ModuleDef, Plan, Step } from '../../src/core/module.js';
 import { compileSteps } from '../../src/core/script.js';
-import { findModule } from '../../modules/index.js';
-import { fakeController, validateArgs } from './harness.js';
+import { findModule, modules } from '../../modules/index.js';
+import { fakeController, templarController, validateArgs } from './harness.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
-/** The modules whose fixtures live here; each needs noop, change and invalid-args cases and a parser case. */
-const COVERED = ['command', 'shell', 'copy', 'template', 'file', 'lineinfile', 'stat', 'wait_for', 'sysctl'];
 
 interface Expect {
   error?: string;
@@ -37,6 +39,7 @@ interface Expect {
   reason?: string;
   result?: Record<string, unknown>;
   unpredictable?: boolean;
+  local?: Record<string, unknown>;
 }
 
 interface Fixture {
@@ -45,6 +48,7 @@ interface Fixture {
   facts?: Record<string, unknown>;
   files?: Record<string, string>;
   vars?: Record<string, unknown>;
+  check?: boolean;
   output?: { rc: number; stdout: string; stderr: string };
   expect?: Expect;
 }
@@ -101,10 +105,24 @@ async function runPlanFixture(m: ModuleDef, fx: Fixture): Promise<void> {
   assert.deepEqual(m.plan!(args, structuredClone(fx.state), fx.facts ?? {}), plan);
 }
 
+async function runLocalFixture(m: ModuleDef, fx: Fixture): Promise<void> {
+  const ex = fx.expect ?? {};
+  const args: any = structuredClone(fx.args);
+  const problems = validateArgs(m, args);
+  if (ex.error !== undefined) {
+    assert.ok(problems.some((p) => p.includes(ex.error!)), `a schema problem mentions ${JSON.stringify(ex.error)}: ${problems.join('; ') || 'none'}`);
+    return;
+  }
+  assert.deepEqual(problems, [], 'fixture args are valid');
+  assert.ok(ex.local, 'a local fixture expects a result (expect.local) or an error');
+  const got = await m.local!(args, templarController(fx.vars ?? {}, fx.check));
+  for (const [k, v] of Object.entries(ex.local)) assert.deepEqual(got[k], v, `result.${k}`);
+}
+
 function runParserFixture(m: ModuleDef, fx: Fixture): void {
   const args = structuredClone(fx.args);
   assert.deepEqual(validateArgs(m, structuredClone(args)), [], 'fixture args are valid');
-  syntaxCheck(m.probe!(args, {}), 'probe');
+  syntaxCheck(m.probe!(args, fx.facts ?? {}), 'probe');
   const state = JSON.parse(JSON.stringify(m.parse!(fx.output!, args)));
   assert.deepEqual(state, fx.state);
 }
@@ -137,20 +155,47 @@ for (const dir of dirs) {
       const fx = load(join(FIXTURES, dir, f));
       test(f, async () => {
         if (fx.output !== undefined) runParserFixture(m, fx);
+        else if (m.local) await runLocalFixture(m, fx);
         else await runPlanFixture(m, fx);
       });
     }
   });
 }
 
-/** Modules that never change anything: their counterpart of a change case is a failure case. */
-const NEVER_CHANGES: Record<string, string> = { stat: 'noop', wait_for: 'error' };
+/** What a fixture proves: a module left alone, a change, a refused input, a failure, a probe parse. */
+function kindOf(fx: Fixture): 'noop' | 'change' | 'invalid' | 'failure' | 'probe' | undefined {
+  const ex = fx.expect ?? {};
+  if (fx.output !== undefined) return 'probe';
+  if (ex.error !== undefined) return 'invalid';
+  if (ex.failed !== undefined || ex.local?.failed === true) return 'failure';
+  if (ex.local) return ex.local.changed === false ? 'noop' : undefined;
+  const changed = ex.changed ?? (ex.steps ? ex.steps.length > 0 : undefined);
+  return changed === undefined ? undefined : changed ? 'change' : 'noop';
+}
 
-test('every covered module has noop, change, invalid-args and parser fixtures', () => {
-  for (const name of COVERED) {
-    const files = readdirSync(join(FIXTURES, name));
-    for (const kind of ['noop', NEVER_CHANGES[name] ?? 'change', 'invalid', 'probe']) {
-      assert.ok(files.some((f) => f.startsWith(kind)), `${name} has a ${kind}* fixture`);
-    }
+/**
+ * What each module must show. Modules that never change anything show a failure instead of a
+ * change (and assert both sides); controller-only modules have no probe.
+ */
+const NEEDS: Record<string, string[]> = {
+  stat: ['noop', 'invalid', 'probe'],
+  wait_for: ['noop', 'failure', 'invalid', 'probe'],
+  debug: ['noop', 'invalid'],
+  assert: ['noop', 'failure', 'invalid'],
+  fail: ['failure', 'invalid'],
+  set_fact: ['noop', 'invalid'],
+};
+// apt is package with the manager fixed: its own noop, change and invalid cases; probes are package's.
+NEEDS.apt = ['noop', 'change', 'invalid'];
+
+test('every module has noop, change (or failure), invalid-args and, with a probe, parser fixtures', () => {
+  const missing: string[] = [];
+  for (const m of modules) {
+    const dir = join(FIXTURES, m.name);
+    const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(json|ya?ml)$/.test(f)) : [];
+    const kinds = new Set<string | undefined>(files.map((f) => kindOf(load(join(dir, f)))));
+    const need = NEEDS[m.name] ?? ['noop', 'change', 'invalid', ...(m.probe ? ['probe'] : [])];
+    missing.push(...need.filter((k) => !kinds.has(k)).map((k) => `${m.name}: ${k}`));
   }
+  assert.deepEqual(missing, [], 'fixtures missing');
 });
