@@ -1,0 +1,43 @@
+/**
+ * Ansible as the oracle, live: the expectations that tsplay's tests compare with were captured
+ * from ansible-core (test/fixtures/inventory/capture.sh, test/fixtures/template/capture.py and
+ * capture-files.sh). Where ansible-core is installed, as in CI, capture again into a temporary
+ * folder and require the same bytes, so a committed expectation can never drift from what
+ * Ansible prints. Skipped where ansible-core is missing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/cli.js';
+
+const skip = spawnSync('ansible-inventory', ['--version']).status === 0 ? false : 'ansible-core not installed';
+const INV = join(ROOT, 'test/fixtures/inventory');
+const TPL = join(ROOT, 'test/fixtures/template');
+
+function same(captured: string, committed: string, files: string[]): void {
+  assert.ok(files.length > 0);
+  for (const f of files) assert.equal(readFileSync(join(captured, f), 'utf8'), readFileSync(join(committed, f), 'utf8'), f);
+}
+
+test('ansible-inventory and ansible --list-hosts print what test/fixtures/inventory/expected holds', { skip }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'tsplay-oracle-inv-'));
+  const r = spawnSync('sh', [join(INV, 'capture.sh'), out], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const files = readdirSync(join(INV, 'expected')).filter((f) => f !== 'ANSIBLE_VERSION');
+  assert.ok(files.length >= 10, files.join(' '));
+  same(out, join(INV, 'expected'), files);
+});
+
+test("Ansible's Templar and template module render what test/fixtures/template holds", { skip }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'tsplay-oracle-tpl-'));
+  // capture.py imports ansible from the system Python, where Debian's ansible-core lives.
+  const py = spawnSync('/usr/bin/python3', [join(TPL, 'capture.py'), out], { encoding: 'utf8' });
+  assert.equal(py.status, 0, py.stderr);
+  same(out, TPL, ['cases.expected.json', 'dumps.expected.json']);
+  const files = spawnSync('sh', [join(TPL, 'capture-files.sh'), out], { encoding: 'utf8' });
+  assert.equal(files.status, 0, files.stdout + files.stderr);
+  same(out, join(TPL, 'files'), readdirSync(join(TPL, 'files')).filter((f) => f.endsWith('.expected')));
+});
