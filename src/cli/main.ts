@@ -88,6 +88,11 @@ export function program(): Command {
     const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p)));
     for (const dir of new Set(books.map((b) => b.dir))) await inventory.addVarsDirs(dir);
     preflight(books, inventory, templar, extraVars);
+    // As ansible-playbook does: a --limit that leaves no host at all is a mistake, not a no-op
+    // (a mistyped limit on a rollout would otherwise "succeed" having done nothing).
+    if (o.limit && inventory.select(o.limit, process.cwd()).length === 0) {
+      throw new UserError(`--limit '${o.limit}' matches no host in the inventory`, undefined, 'check the pattern against `tsplay inventory -i ... --graph`');
+    }
     const splitTags = (v: string[]) => v.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
     const settings = {
       check: Boolean(o.check),

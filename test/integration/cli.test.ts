@@ -47,6 +47,10 @@ test('bad options and missing files exit 5', async () => {
   assert.equal((await tsplay(['run', join(ROOT, 'playbooks/site.yml'), '-i', '/nonexistent/inv'])).code, 5);
   assert.equal((await tsplay(['run', join(ROOT, 'playbooks/site.yml'), '-i', join(ROOT, 'inventory/hosts.ini'), '--forks', 'x'])).code, 5);
   assert.equal((await tsplay(['run', '--no-such-flag'])).code, 5);
+  // ansible-playbook refuses a --limit that leaves no host ("leaves us with no hosts to target").
+  const nohost = await tsplay(['run', join(ROOT, 'playbooks/site.yml'), '-i', join(ROOT, 'inventory/hosts.ini'), '-l', 'no-such-host']);
+  assert.equal(nohost.code, 5);
+  assert.match(nohost.stderr, /--limit 'no-such-host' matches no host in the inventory/);
   const missing = await tsplay(['run', '/nonexistent.yml', '-i', join(ROOT, 'inventory/hosts.ini')]);
   assert.equal(missing.code, 5);
   assert.match(missing.stderr, /nonexistent\.yml/);
