@@ -331,8 +331,12 @@ export async function runTask(ctx: PlayContext, h: HostState, task: Task): Promi
       }
       const anyFailed = results.some((r) => r.failed);
       const anyChanged = results.some((r) => r.changed);
-      const allSkipped = results.length > 0 && results.every((r) => r.skipped);
-      const result = { changed: anyChanged, failed: anyFailed, skipped: allSkipped, msg: anyFailed ? 'One or more items failed' : 'All items completed', results };
+      // An empty loop is skipped, as in Ansible ("No items in the list").
+      const allSkipped = results.every((r) => r.skipped);
+      const result: Record<string, unknown> =
+        results.length === 0
+          ? { changed: false, skipped: true, skipped_reason: 'No items in the list', results }
+          : { changed: anyChanged, failed: anyFailed, skipped: allSkipped, msg: anyFailed ? 'One or more items failed' : 'All items completed', results };
       out = unreachable ?? { status: anyFailed ? 'failed' : allSkipped ? 'skipped' : anyChanged ? 'changed' : 'ok', result, diff: diffs };
       emit(out, undefined, true);
     }
@@ -343,9 +347,13 @@ export async function runTask(ctx: PlayContext, h: HostState, task: Task): Promi
 
 function record(ctx: PlayContext, h: HostState, task: Task, out: Outcome): void {
   const s = h.stats;
+  // Ignored failures and unreachables count as ok and ignored (and changed if they changed), as
+  // ansible-core's strategy counts them; they notify no handler.
   if (out.status === 'unreachable') {
-    if (ctx.play.ignoreUnreachable) s.ignored++;
-    else {
+    if (ctx.play.ignoreUnreachable) {
+      s.ok++;
+      s.ignored++;
+    } else {
       s.unreachable++;
       h.unreachable = String(out.result.msg);
     }
@@ -354,8 +362,11 @@ function record(ctx: PlayContext, h: HostState, task: Task, out: Outcome): void 
   // Results are data: a registered stdout containing `{{` is never templated.
   if (task.register) h.hostFacts[task.register] = markUnsafe(out.result);
   if (out.status === 'failed') {
-    if (task.ignoreErrors) s.ignored++;
-    else {
+    if (task.ignoreErrors) {
+      s.ok++;
+      s.ignored++;
+      if (out.result.changed) s.changed++;
+    } else {
       s.failed++;
       h.failed = true;
     }

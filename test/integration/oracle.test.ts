@@ -31,6 +31,18 @@ test('ansible-inventory and ansible --list-hosts print what test/fixtures/invent
   same(out, join(INV, 'expected'), files);
 });
 
+test('ansible-playbook prints the recap line of test/fixtures/local/recap.expected.txt', { skip }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-oracle-recap-'));
+  const local = join(ROOT, 'test/fixtures/local');
+  const r = spawnSync('ansible-playbook', ['-i', join(local, 'hosts.ini'), join(local, 'recap.yml'), '-e', `workdir=${work}`], {
+    encoding: 'utf8',
+    env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
+  });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const expected = readFileSync(join(local, 'recap.expected.txt'), 'utf8').replace(/\n$/, '');
+  assert.ok(r.stdout.split('\n').includes(expected), r.stdout);
+});
+
 test("Ansible's Templar and template module render what test/fixtures/template holds", { skip }, () => {
   const out = mkdtempSync(join(tmpdir(), 'tsplay-oracle-tpl-'));
   // capture.py imports ansible from the system Python, where Debian's ansible-core lives.
