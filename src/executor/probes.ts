@@ -4,8 +4,8 @@
  * long as nothing on the host changes in between. Results are cached per host by the exact
  * probe script (with its become user and environment); a task whose script matches uses the
  * cached output (two tasks reading the same file share one probe), anything else probes as
- * usual. Every apply clears the host's cache, so a task after a change always sees fresh state. A converged playbook then costs about two round
- * trips per host: facts and one batch of probes.
+ * usual. Every apply clears the host's cache, so a task after a change always sees fresh state.
+ * A converged playbook then costs about two round trips per host: facts and one batch of probes.
  *
  * Probing ahead pays off while tasks find their state converged. On a host where tasks keep
  * changing (a first run), every batch would be thrown away by the next apply and each task
@@ -13,6 +13,12 @@
  * from the cache, the next task probes alone, and looking ahead resumes once a task finds
  * nothing to do. A drift among converged tasks (served from the cache) keeps looking ahead, and
  * so does a task that probes nothing (a plain command says nothing about convergence).
+ *
+ * An apply takes the next probe along: the apply script and the probe of the task (or loop item)
+ * after it run in one round trip, the probe after the apply, so what it reads is fresh. While
+ * tasks keep changing that is one probe, so a first run costs about one round trip per task;
+ * while looking ahead it is the whole batch. A probe that rode with an apply while tasks kept
+ * changing does not count as looked ahead.
  */
 import { randomBytes } from 'node:crypto';
 import type { ExecResult } from '../core/module.js';
@@ -29,6 +35,8 @@ export interface ProbeRequest {
 
 export class ProbeCache {
   private entries = new Map<string, ExecResult>();
+  /** Keys of results fetched along with an apply while tasks kept changing: not "looked ahead". */
+  private withApply = new Set<string>();
   /** Whether the next probe should take the probes ahead along (see the header). */
   lookAhead = true;
 
@@ -41,13 +49,23 @@ export class ProbeCache {
     return this.entries.get(ProbeCache.key(r));
   }
 
-  put(r: ProbeRequest, res: ExecResult): void {
-    this.entries.set(ProbeCache.key(r), res);
+  /** Stores a result; `lookedAhead: false` marks a probe that rode along with an apply (see the header). */
+  put(r: ProbeRequest, res: ExecResult, lookedAhead = true): void {
+    const k = ProbeCache.key(r);
+    this.entries.set(k, res);
+    if (lookedAhead) this.withApply.delete(k);
+    else this.withApply.add(k);
+  }
+
+  /** Whether a cached result came from looking ahead (a batch, a converged task), not from an apply. */
+  lookedAhead(r: ProbeRequest): boolean {
+    return !this.withApply.has(ProbeCache.key(r));
   }
 
   /** Forgets every result; after a change, whether to go on looking ahead (see the header). */
   clear(afterChange?: { keepLookingAhead: boolean }): void {
     this.entries.clear();
+    this.withApply.clear();
     if (afterChange) this.lookAhead = afterChange.keepLookingAhead;
   }
 }

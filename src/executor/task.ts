@@ -129,10 +129,13 @@ function resolveArgs(ctx: PlayContext, task: Task, vars: Vars): { args: Record<s
  * each will compute them, for one shared round trip. Anything that cannot be worked out yet
  * (a variable registered later, a false `when`) is simply left out: it will probe on its own.
  */
-async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, context: string): Promise<ProbeRequest[]> {
+async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, context: string, from: { afterItem?: number; max?: number } = {}): Promise<ProbeRequest[]> {
   const out: ProbeRequest[] = [];
+  const max = from.max ?? LOOKAHEAD;
   for (const t of ctx.following(current)) {
-    if (out.length >= LOOKAHEAD) break;
+    if (out.length >= max) break;
+    // After an apply, the current task's own items up to the one just applied are done.
+    if (t === current && from.afterItem !== undefined && t.loop === undefined) continue;
     const m = t.module;
     if (m.local || !m.probe || m.prefetch === false) continue;
     let items: unknown[] = [undefined];
@@ -146,6 +149,8 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
       }
     }
     for (const [i, item] of items.entries()) {
+      if (out.length >= max) break;
+      if (t === current && from.afterItem !== undefined && i <= from.afterItem) continue;
       const vars = taskVars(ctx, h, t.loop === undefined ? [t.vars] : [t.vars, loopVars(t, item, i)]);
       try {
         if (!evalAll(ctx, t, t.when, vars).ok) continue;
@@ -168,7 +173,7 @@ async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: str
   if (task.module.prefetch === false) return { out: await remote(ctx, h, task, 'probe', script, opts), cached: false };
   const req = { script, context: probeContext(opts) };
   const cached = h.probes.take(req);
-  if (cached) return { out: cached, cached: true };
+  if (cached) return { out: cached, cached: h.probes.lookedAhead(req) };
   const seen = new Set([script]);
   const ahead = h.probes.lookAhead ? (await upcomingProbes(ctx, h, task, req.context)).filter((r) => !seen.has(r.script) && seen.add(r.script)) : [];
   if (ahead.length === 0) {
@@ -183,8 +188,26 @@ async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: str
   return { out: results[0]!, cached: false };
 }
 
-/** Runs the module once with templated args; no when/loop handling here. */
-async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars): Promise<Outcome> {
+/**
+ * Applies a plan, taking the next probes along in the same round trip (probes.ts): one while
+ * tasks keep changing, the batch ahead while looking ahead. The probes run after the apply, so
+ * they read what it left; they are cached for the tasks that will compute the same scripts.
+ */
+async function applyWithNextProbes(ctx: PlayContext, h: HostState, task: Task, item: number, script: string, opts: ExecOptions): Promise<ExecResult> {
+  const context = probeContext(opts);
+  const lookedAhead = h.probes.lookAhead;
+  const seen = new Set<string>();
+  const next = (await upcomingProbes(ctx, h, task, context, { afterItem: item, max: lookedAhead ? LOOKAHEAD : 1 })).filter((r) => !seen.has(r.script) && seen.add(r.script));
+  if (next.length === 0) return remote(ctx, h, task, 'apply', script, opts);
+  const nonce = newNonce();
+  const out = await remote(ctx, h, task, 'apply', batchScript([script, ...next.map((r) => r.script)], nonce), opts);
+  const results = splitBatch(out.stdout, nonce, next.length + 1);
+  next.forEach((r, i) => h.probes.put(r, results[i + 1]!, lookedAhead));
+  return results[0]!;
+}
+
+/** Runs the module once with templated args (item: the loop index, -1 without a loop); no when/loop handling here. */
+async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars, item: number): Promise<Outcome> {
   const module: ModuleDef = task.module;
   const resolved = resolveArgs(ctx, task, vars);
   if (resolved.problem) return failure(resolved.problem);
@@ -225,7 +248,7 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars)
   }
   // Whatever was probed ahead may be stale once anything is applied.
   h.probes.clear({ keepLookingAhead: servedFromCache || !probe });
-  const applied = await remote(ctx, h, task, 'apply', compileSteps(plan.steps), opts);
+  const applied = await applyWithNextProbes(ctx, h, task, item, compileSteps(plan.steps), opts);
   const extra = module.result ? module.result(args, state, applied) : {};
   const result: Record<string, unknown> = { changed: willChange, ...base, ...extra };
   if (applied.rc !== 0) {
@@ -256,14 +279,14 @@ function judge(ctx: PlayContext, task: Task, out: Outcome, vars: Vars): Outcome 
   return { ...out, status, result: r };
 }
 
-async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[]): Promise<Outcome> {
+async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[], item = -1): Promise<Outcome> {
   const vars = taskVars(ctx, h, layers);
   try {
     const when = evalAll(ctx, task, task.when, vars);
     if (!when.ok) {
       return { status: 'skipped', result: { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: when.failedOn } };
     }
-    return judge(ctx, task, await runModule(ctx, h, task, vars), vars);
+    return judge(ctx, task, await runModule(ctx, h, task, vars, item), vars);
   } catch (e) {
     if (e instanceof UnreachableError) return { status: 'unreachable', result: { unreachable: true, changed: false, msg: e.message } };
     if (e instanceof CommandTimeoutError) return failure(`${e.message} in ${where(task)}`);
@@ -320,7 +343,7 @@ export async function runTask(ctx: PlayContext, h: HostState, task: Task): Promi
       let unreachable: Outcome | undefined;
       for (const [i, item] of items.entries()) {
         const lv = loopVars(task, item, i);
-        const o = await runItem(ctx, h, task, [task.vars, lv]);
+        const o = await runItem(ctx, h, task, [task.vars, lv], i);
         results.push({ ...o.result, ...lv });
         if (o.diff) diffs.push(...o.diff);
         emit(o, itemLabel(task, item, ctx, taskVars(ctx, h, [task.vars, lv])));

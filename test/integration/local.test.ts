@@ -120,26 +120,29 @@ test('a reader slower than tsplay still gets every line, the recap included', as
   assert.equal(evs.at(-1).kind, 'recap');
 });
 
-test('probes are batched while tasks are converged, not re-run ahead of every change', async () => {
+test('probes are batched while tasks are converged, and ride along with each apply', async () => {
   const work = mkdtempSync(join(tmpdir(), 'tsplay-probes-'));
   const run = async () => {
     const r = await tsplay(['run', join(DIR, 'probes.yml'), ...INV, '-e', `workdir=${work}`, '--json', '-v']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const evs = events(r.stdout);
-    const probes = evs.filter((e) => e.kind === 'host_command' && e.phase === 'probe');
-    // A batch frames each probe with an end marker; a lone probe has none.
-    const scripts = probes.reduce((n, e) => n + Math.max(1, (e.script.match(/:end\\n/g) ?? []).length), 0);
+    // A batch frames each script with an end marker; a lone probe or apply has none. An apply
+    // batch holds the apply script first, then the probes that rode along.
+    const markers = (e: { script: string }) => (e.script.match(/:end\\n/g) ?? []).length;
+    const commands = evs.filter((e) => e.kind === 'host_command');
+    const scripts = commands.reduce((n, e) => n + (e.phase === 'probe' ? Math.max(1, markers(e)) : Math.max(0, markers(e) - 1)), 0);
     return { trips: evs.find((e) => e.kind === 'recap').roundTrips.node1, scripts, changed: evs.find((e) => e.kind === 'recap').stats.node1.changed };
   };
   // First run: the first probe looks ahead (7 distinct scripts: both lineinfile tasks read f6),
-  // then each change is followed by a lone probe; the second lineinfile reuses the first's.
+  // then each of the 6 applies carries the next task's probe, read after the change; the
+  // lineinfile tasks find f6 as the last copy left it and share one probe.
   const first = await run();
-  assert.deepEqual(first, { trips: 1 + 1 + 5 * 2 + 1, scripts: 7 + 5 + 1, changed: 6 });
+  assert.deepEqual(first, { trips: 1 + 6, scripts: 7 + 6, changed: 6 });
   // Converged: one batch.
   assert.deepEqual(await run(), { trips: 1, scripts: 7, changed: 0 });
-  // One drift among converged tasks keeps looking ahead after the repair.
+  // A drift among converged tasks: the repair carries the batch of the 4 distinct probes after it.
   writeFileSync(join(work, 'f3'), 'drift\n');
-  assert.deepEqual(await run(), { trips: 3, scripts: 7 + 4, changed: 1 });
+  assert.deepEqual(await run(), { trips: 2, scripts: 7 + 4, changed: 1 });
 });
 
 test('wait_for reads the host at its own time, never a cached probe', async () => {
