@@ -70,13 +70,16 @@ export class ProbeCache {
   }
 }
 
-/** One script running every probe in its own subshell, output framed by a random marker. */
+/**
+ * One script running each given script in its own subshell, one after the other. Each stream is
+ * framed on its own: stdout gets `<nonce>:rc=N` after a script's output, stderr `<nonce>:end`,
+ * so the batch starts no process beyond the subshells (no temporary file, no cat).
+ */
 export function batchScript(scripts: string[], nonce: string): string {
-  const lines = ['e=$(mktemp) || exit 1'];
+  const lines: string[] = [];
   for (const s of scripts) {
-    lines.push(`(\n${s}\n) 2>"$e"; r=$?`, `printf '\\n${nonce}:rc=%s\\n' "$r"`, `cat "$e"`, `printf '\\n${nonce}:end\\n'`);
+    lines.push(`(\n${s}\n); r=$?`, `printf '\\n${nonce}:rc=%s\\n' "$r"`, `printf '\\n${nonce}:end\\n' >&2`);
   }
-  lines.push('rm -f "$e"');
   return lines.join('\n') + '\n';
 }
 
@@ -84,13 +87,18 @@ export function newNonce(): string {
   return `__tsplay_${randomBytes(8).toString('hex')}`;
 }
 
-/** Splits a batch's output back into one result per probe. */
-export function splitBatch(stdout: string, nonce: string, count: number): ExecResult[] {
-  const parts = stdout.split(`\n${nonce}:end\n`);
-  if (parts.length < count + 1) throw new Error(`probe batch output is cut short (${parts.length - 1} of ${count} probes)`);
-  return parts.slice(0, count).map((part) => {
-    const m = new RegExp(`\\n${nonce}:rc=(\\d+)\\n`).exec(part);
-    if (!m) throw new Error('probe batch output has no exit status');
-    return { stdout: part.slice(0, m.index), rc: Number(m[1]), stderr: part.slice(m.index + m[0].length) };
-  });
+/** Splits a batch's output back into one result per script. */
+export function splitBatch(out: { stdout: string; stderr: string }, nonce: string, count: number): ExecResult[] {
+  const rcMark = new RegExp(`\\n${nonce}:rc=(\\d+)\\n`, 'g');
+  const stdouts: string[] = [];
+  const rcs: number[] = [];
+  let start = 0;
+  for (const m of out.stdout.matchAll(rcMark)) {
+    stdouts.push(out.stdout.slice(start, m.index));
+    rcs.push(Number(m[1]));
+    start = m.index! + m[0].length;
+  }
+  const stderrs = out.stderr.split(`\n${nonce}:end\n`);
+  if (rcs.length < count || stderrs.length < count + 1) throw new Error(`batch output is cut short (${Math.min(rcs.length, stderrs.length - 1)} of ${count} scripts)`);
+  return stdouts.slice(0, count).map((stdout, i) => ({ stdout, rc: rcs[i]!, stderr: stderrs[i]! }));
 }

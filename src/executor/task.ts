@@ -183,7 +183,7 @@ async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: str
   }
   const nonce = newNonce();
   const out = await remote(ctx, h, task, 'probe', batchScript([script, ...ahead.map((r) => r.script)], nonce), opts);
-  const results = splitBatch(out.stdout, nonce, ahead.length + 1);
+  const results = splitBatch(out, nonce, ahead.length + 1);
   [req, ...ahead].forEach((r, i) => h.probes.put(r, results[i]!));
   return { out: results[0]!, cached: false };
 }
@@ -201,7 +201,7 @@ async function applyWithNextProbes(ctx: PlayContext, h: HostState, task: Task, i
   if (next.length === 0) return remote(ctx, h, task, 'apply', script, opts);
   const nonce = newNonce();
   const out = await remote(ctx, h, task, 'apply', batchScript([script, ...next.map((r) => r.script)], nonce), opts);
-  const results = splitBatch(out.stdout, nonce, next.length + 1);
+  const results = splitBatch(out, nonce, next.length + 1);
   next.forEach((r, i) => h.probes.put(r, results[i + 1]!, lookedAhead));
   return results[0]!;
 }

@@ -14,7 +14,7 @@ test('a batch runs each probe in its own subshell and splits stdout, stderr and 
   const nonce = newNonce();
   const r = spawnSync('/bin/sh', ['-c', batchScript(probes, nonce)], { encoding: 'utf8', env: { HOME: '/h' } });
   assert.equal(r.status, 0, r.stderr);
-  const out = splitBatch(r.stdout, nonce, probes.length);
+  const out = splitBatch(r, nonce, probes.length);
   assert.deepEqual(out, [
     { stdout: 'no newline', rc: 0, stderr: '' },
     { stdout: 'out\n', rc: 3, stderr: 'err\n' },
@@ -26,7 +26,7 @@ test('a batch runs each probe in its own subshell and splits stdout, stderr and 
 
 test('cut-short output is an error, not a silent empty state', () => {
   const nonce = newNonce();
-  assert.throws(() => splitBatch(`x\n${nonce}:rc=0\n\n${nonce}:end\n`, nonce, 2), /cut short/);
+  assert.throws(() => splitBatch({ stdout: `x\n${nonce}:rc=0\n`, stderr: `\n${nonce}:end\n` }, nonce, 2), /cut short/);
 });
 
 test('the cache is keyed by script and context and holds results until cleared', () => {
