@@ -138,6 +138,8 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
     if (t === current && from.afterItem !== undefined && t.loop === undefined) continue;
     const m = t.module;
     if (m.local || !m.probe || m.prefetch === false) continue;
+    // A no_log task's probe never rides in another task's round trip, whose -v output shows it.
+    if (t.noLog && t !== current) continue;
     let items: unknown[] = [undefined];
     if (t.loop !== undefined) {
       try {

@@ -168,3 +168,13 @@ test('PLAY RECAP counts as ansible-playbook counts: an ignored failure is ok and
   // A loop skipped whole ends with the task's own skipping line, as Ansible prints it.
   assert.match(r.stdout, /skipping: \[node1\] => \(item=2\)\nskipping: \[node1\]\n/);
 });
+
+test('a no_log task probes on its own: -v output of the task before it does not show its probe', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-nolog-'));
+  for (const run of [1, 2]) {
+    const r = await tsplay(['run', join(DIR, 'nolog-probe.yml'), ...INV, '-e', `workdir=${work}`, '-v']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /<node1> \$ /, `run ${run}: -v shows commands`);
+    assert.doesNotMatch(r.stdout, /s3cret-name/, `run ${run}: the no_log task's path leaked`);
+  }
+});
