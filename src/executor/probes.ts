@@ -34,9 +34,8 @@ export interface ProbeRequest {
 }
 
 export class ProbeCache {
-  private entries = new Map<string, ExecResult>();
-  /** Keys of results fetched along with an apply while tasks kept changing: not "looked ahead". */
-  private withApply = new Set<string>();
+  /** lookedAhead false: fetched along with an apply while tasks kept changing (see the header). */
+  private entries = new Map<string, { res: ExecResult; lookedAhead: boolean }>();
   /** Whether the next probe should take the probes ahead along (see the header). */
   lookAhead = true;
 
@@ -46,26 +45,22 @@ export class ProbeCache {
 
   /** A cached result: valid until the next clear(), which every apply makes. */
   take(r: ProbeRequest): ExecResult | undefined {
-    return this.entries.get(ProbeCache.key(r));
+    return this.entries.get(ProbeCache.key(r))?.res;
   }
 
   /** Stores a result; `lookedAhead: false` marks a probe that rode along with an apply (see the header). */
   put(r: ProbeRequest, res: ExecResult, lookedAhead = true): void {
-    const k = ProbeCache.key(r);
-    this.entries.set(k, res);
-    if (lookedAhead) this.withApply.delete(k);
-    else this.withApply.add(k);
+    this.entries.set(ProbeCache.key(r), { res, lookedAhead });
   }
 
   /** Whether a cached result came from looking ahead (a batch, a converged task), not from an apply. */
   lookedAhead(r: ProbeRequest): boolean {
-    return !this.withApply.has(ProbeCache.key(r));
+    return this.entries.get(ProbeCache.key(r))?.lookedAhead ?? true;
   }
 
   /** Forgets every result; after a change, whether to go on looking ahead (see the header). */
   clear(afterChange?: { keepLookingAhead: boolean }): void {
     this.entries.clear();
-    this.withApply.clear();
     if (afterChange) this.lookAhead = afterChange.keepLookingAhead;
   }
 }

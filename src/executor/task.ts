@@ -29,7 +29,7 @@ export interface Outcome {
 }
 
 /** `{{ x }}` written around a condition is the same condition (Ansible warns and accepts it). */
-function conditionText(c: string): string {
+export function conditionText(c: string): string {
   const m = /^\s*\{\{(.*)\}\}\s*$/s.exec(c);
   return m ? m[1]! : c;
 }
@@ -134,8 +134,6 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
   const max = from.max ?? LOOKAHEAD;
   for (const t of ctx.following(current)) {
     if (out.length >= max) break;
-    // After an apply, the current task's own items up to the one just applied are done.
-    if (t === current && from.afterItem !== undefined && t.loop === undefined) continue;
     const m = t.module;
     if (m.local || !m.probe || m.prefetch === false) continue;
     // A no_log task's probe never rides in another task's round trip, whose -v output shows it.
@@ -152,6 +150,7 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
     }
     for (const [i, item] of items.entries()) {
       if (out.length >= max) break;
+      // After an apply, the current task's own items up to the one just applied are done.
       if (t === current && from.afterItem !== undefined && i <= from.afterItem) continue;
       const vars = taskVars(ctx, h, t.loop === undefined ? [t.vars] : [t.vars, loopVars(t, item, i)]);
       try {
@@ -169,6 +168,19 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
   return out;
 }
 
+/** Probe requests whose scripts are not in `seen` (which gains them), each once. */
+function distinct(reqs: ProbeRequest[], seen = new Set<string>()): ProbeRequest[] {
+  return reqs.filter((r) => !seen.has(r.script) && seen.add(r.script));
+}
+
+/** Runs `script` and then the probes `along` in one round trip (probes.ts); one result per script, `script`'s first. */
+async function withProbes(ctx: PlayContext, h: HostState, task: Task, phase: 'probe' | 'apply', script: string, along: ProbeRequest[], opts: ExecOptions): Promise<ExecResult[]> {
+  if (along.length === 0) return [await remote(ctx, h, task, phase, script, opts)];
+  const nonce = newNonce();
+  const out = await remote(ctx, h, task, phase, batchScript([script, ...along.map((r) => r.script)], nonce), opts);
+  return splitBatch(out, nonce, along.length + 1);
+}
+
 /** One probe, from the host's cache or in a round trip that also probes the tasks ahead (probes.ts). */
 async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: string, opts: ExecOptions): Promise<{ out: ExecResult; cached: boolean }> {
   // A probe that must run at its task's own time (wait_for polls) is never cached nor batched.
@@ -176,16 +188,8 @@ async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: str
   const req = { script, context: probeContext(opts) };
   const cached = h.probes.take(req);
   if (cached) return { out: cached, cached: h.probes.lookedAhead(req) };
-  const seen = new Set([script]);
-  const ahead = h.probes.lookAhead ? (await upcomingProbes(ctx, h, task, req.context)).filter((r) => !seen.has(r.script) && seen.add(r.script)) : [];
-  if (ahead.length === 0) {
-    const out = await remote(ctx, h, task, 'probe', script, opts);
-    h.probes.put(req, out);
-    return { out, cached: false };
-  }
-  const nonce = newNonce();
-  const out = await remote(ctx, h, task, 'probe', batchScript([script, ...ahead.map((r) => r.script)], nonce), opts);
-  const results = splitBatch(out, nonce, ahead.length + 1);
+  const ahead = h.probes.lookAhead ? distinct(await upcomingProbes(ctx, h, task, req.context), new Set([script])) : [];
+  const results = await withProbes(ctx, h, task, 'probe', script, ahead, opts);
   [req, ...ahead].forEach((r, i) => h.probes.put(r, results[i]!));
   return { out: results[0]!, cached: false };
 }
@@ -196,19 +200,14 @@ async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: str
  * they read what it left; they are cached for the tasks that will compute the same scripts.
  */
 async function applyWithNextProbes(ctx: PlayContext, h: HostState, task: Task, item: number, script: string, opts: ExecOptions): Promise<ExecResult> {
-  const context = probeContext(opts);
   const lookedAhead = h.probes.lookAhead;
-  const seen = new Set<string>();
-  const next = (await upcomingProbes(ctx, h, task, context, { afterItem: item, max: lookedAhead ? LOOKAHEAD : 1 })).filter((r) => !seen.has(r.script) && seen.add(r.script));
-  if (next.length === 0) return remote(ctx, h, task, 'apply', script, opts);
-  const nonce = newNonce();
-  const out = await remote(ctx, h, task, 'apply', batchScript([script, ...next.map((r) => r.script)], nonce), opts);
-  const results = splitBatch(out, nonce, next.length + 1);
+  const next = distinct(await upcomingProbes(ctx, h, task, probeContext(opts), { afterItem: item, max: lookedAhead ? LOOKAHEAD : 1 }));
+  const results = await withProbes(ctx, h, task, 'apply', script, next, opts);
   next.forEach((r, i) => h.probes.put(r, results[i + 1]!, lookedAhead));
   return results[0]!;
 }
 
-/** Runs the module once with templated args (item: the loop index, -1 without a loop); no when/loop handling here. */
+/** Runs the module once with templated args (item: the loop index, 0 without a loop); no when/loop handling here. */
 async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars, item: number): Promise<Outcome> {
   const module: ModuleDef = task.module;
   const resolved = resolveArgs(ctx, task, vars);
@@ -281,7 +280,7 @@ function judge(ctx: PlayContext, task: Task, out: Outcome, vars: Vars): Outcome 
   return { ...out, status, result: r };
 }
 
-async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[], item = -1): Promise<Outcome> {
+async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[], item = 0): Promise<Outcome> {
   const vars = taskVars(ctx, h, layers);
   try {
     const when = evalAll(ctx, task, task.when, vars);

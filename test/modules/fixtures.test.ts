@@ -184,9 +184,9 @@ const NEEDS: Record<string, string[]> = {
   assert: ['noop', 'failure', 'invalid'],
   fail: ['failure', 'invalid'],
   set_fact: ['noop', 'invalid'],
+  // apt is package with the manager fixed: its own noop, change and invalid cases; probes are package's.
+  apt: ['noop', 'change', 'invalid'],
 };
-// apt is package with the manager fixed: its own noop, change and invalid cases; probes are package's.
-NEEDS.apt = ['noop', 'change', 'invalid'];
 
 test('every module has noop, change (or failure), invalid-args and, with a probe, parser fixtures', () => {
   const missing: string[] = [];

@@ -11,6 +11,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import type { ControllerContext, ExecResult, Facts, ModuleDef, Plan } from '../../src/core/module.js';
 import { compileSteps } from '../../src/core/script.js';
 import { Templar, truthy } from '../../src/template/index.js';
+import { conditionText } from '../../src/executor/task.js';
 
 /** Runs a script with /bin/sh -c (dash on Debian), as a transport would on a host. */
 export function sh(script: string, stdin?: string): Promise<ExecResult> {
@@ -67,12 +68,11 @@ export function fakeController(files: Record<string, string | Uint8Array>, vars:
 /** A controller context for local modules: the real template engine over `vars`, conditionals judged as `when:` is. */
 export function templarController(vars: Record<string, unknown>, check = false): ControllerContext {
   const templar = new Templar();
-  const bare = (expr: string) => /^\s*\{\{(.*)\}\}\s*$/s.exec(expr)?.[1] ?? expr;
   return {
     ...fakeController({}, vars),
     render: (text) => templar.render(text, vars),
     evaluate: (expr) => templar.evaluate(expr, vars),
-    condition: (expr) => truthy(templar.evaluate(bare(expr), vars)),
+    condition: (expr) => truthy(templar.evaluate(conditionText(expr), vars)),
     check,
   };
 }
