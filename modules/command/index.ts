@@ -4,21 +4,11 @@
  * unless `creates`/`removes` settle it; only then is there something to probe. shell reuses
  * the probe, plan and result built here with ['/bin/sh', '-c', cmd] as the argv.
  */
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
-import { quote, quoteArgv } from '../../src/core/quote.js';
+import { probeOutput } from '../../src/core/probe.js';
+import { lines, type Shell, sh } from '../../src/core/sh.js';
 import { shlexSplit } from '../../src/core/shlex.js';
-import { probeOutput } from '../file/attrs.js';
-
-/** What command and shell share. */
-export interface RunArgs {
-  chdir?: string;
-  creates?: string;
-  removes?: string;
-  stdin?: string;
-  stdin_add_newline?: boolean;
-  strip_empty_ends?: boolean;
-}
 
 export interface RunState {
   /** creates/removes was given and its pattern matched an existing path. */
@@ -41,25 +31,30 @@ export const runOptions = {
   strip_empty_ends: Type.Optional(Type.Boolean({ description: 'Strip trailing newlines from stdout and stderr in the result.', default: true })),
 };
 
+const runSchema = Type.Object(runOptions);
+/** What command and shell share. */
+export type RunArgs = Static<typeof runSchema>;
+
 /**
  * Prints whether a glob pattern matches an existing path. The pattern reaches the shell quoted,
  * in a variable; expanding it unquoted with IFS empty does pathname expansion and nothing else.
  */
-function globTest(key: string, pattern: string): string {
-  return [
-    `p=${quote(pattern)}; found=0`,
-    `IFS=; for f in $p; do if [ -e "$f" ] || [ -L "$f" ]; then found=1; break; fi; done; unset IFS`,
-    `echo ${key}=$found`,
-  ].join('\n');
+function globTest(key: 'creates' | 'removes', pattern: string): Shell {
+  return lines(
+    sh`p=${pattern}; found=0`,
+    sh`IFS=; for f in $p; do if [ -e "$f" ] || [ -L "$f" ]; then found=1; break; fi; done; unset IFS`,
+    sh`printf '%s=%s\\n' ${key} "$found"`,
+  );
 }
 
-export function runProbe(args: RunArgs): string {
-  if (args.creates === undefined && args.removes === undefined) return '';
-  const lines: string[] = [];
-  if (args.chdir !== undefined) lines.push(`cd ${quote(args.chdir)} 2>/dev/null || { echo nochdir=1; exit 0; }`);
-  if (args.creates !== undefined) lines.push(globTest('creates', args.creates));
-  if (args.removes !== undefined) lines.push(globTest('removes', args.removes));
-  return lines.join('\n');
+/** Empty (no round trip) unless creates/removes need a look. */
+export function runProbe(args: RunArgs): Shell {
+  if (args.creates === undefined && args.removes === undefined) return lines();
+  return lines(
+    args.chdir !== undefined && sh`cd ${args.chdir} 2>/dev/null || { echo nochdir=1; exit 0; }`,
+    args.creates !== undefined && globTest('creates', args.creates),
+    args.removes !== undefined && globTest('removes', args.removes),
+  );
 }
 
 export function runParse(out: ExecResult, args: RunArgs): RunState {
@@ -86,12 +81,12 @@ export function runPlan(args: RunArgs, state: RunState, argv: string[], shown: s
   return {
     steps: [{ kind: 'exec', argv, ...(args.chdir !== undefined ? { cwd: args.chdir } : {}), ...(stdin !== undefined ? { stdin } : {}) }],
     unpredictable: true,
-    reason: `run ${typeof shown === 'string' ? shown : quoteArgv(shown)}`,
+    reason: `run ${typeof shown === 'string' ? shown : sh`${shown}`.text}`,
     result,
   };
 }
 
-function lines(s: string): string[] {
+function splitLines(s: string): string[] {
   if (s === '') return [];
   return s.replace(/\r?\n$/, '').split(/\r?\n/);
 }
@@ -106,8 +101,8 @@ export function runResult(args: RunArgs, applied: ExecResult | undefined): Recor
     rc: applied.rc,
     stdout,
     stderr,
-    stdout_lines: lines(stdout),
-    stderr_lines: lines(stderr),
+    stdout_lines: splitLines(stdout),
+    stderr_lines: splitLines(stderr),
     ...(applied.rc !== 0 ? { msg: 'non-zero return code' } : {}),
   };
 }

@@ -4,38 +4,16 @@
  * SHA-1 otherwise; plan() writes the whole file atomically only when the bytes differ, and fixes
  * mode/owner/group alone when only they differ. template reuses everything here.
  */
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { Type } from '@sinclair/typebox';
-import { defineModule, type ExecResult, type FileDiff, type Plan, type PutStep, type Step } from '../../src/core/module.js';
-import { quote } from '../../src/core/quote.js';
-import {
-  type AttrArgs,
-  fixAttrs,
-  type FileStat,
-  finalAttrs,
-  groupOption,
-  modeOption,
-  ownerOption,
-  parseStat,
-  parseUmask,
-  probeOutput,
-  resolveMode,
-  statLine,
-  UMASK_LINE,
-} from '../file/attrs.js';
+import { type Static, Type } from '@sinclair/typebox';
+import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
+import { asText, filesProbe, planFile, probedFile, sha1 } from '../../src/core/files.js';
+import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
+import { type FileStat, parseUmask, probeOutput, UMASK_LINE } from '../../src/core/probe.js';
+import { lines, raw, type Shell, sh } from '../../src/core/sh.js';
 
-/** Files up to this size travel back whole in the probe, for the diff; larger ones as a SHA-1. */
-export const DIFF_LIMIT = 64 * 1024;
-
-/** What copy and template have in common once prepare() has run. */
-export interface CopyLike extends AttrArgs {
-  dest: string;
-  content?: string;
-  src?: string;
-  backup?: boolean;
-  force?: boolean;
-}
+/** What copy and template have in common once prepare() has run: copy's arguments (template's are a subset). */
+export type CopyLike = Static<typeof schema>;
 
 /** The controller file read by prepare(): kept beside the args under a symbol, so it never meets the schema. */
 export interface Source {
@@ -58,18 +36,6 @@ export interface CopyState {
   content?: string;
   /** SHA-1 of larger files. */
   sha1?: string;
-}
-
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** The text of some bytes if they are UTF-8 without NUL bytes (what a diff can show), else undefined. */
-export function asText(bytes: Uint8Array): string | undefined {
-  if (bytes.includes(0)) return undefined;
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Args with a controller file attached (what prepare() returns). */
@@ -108,61 +74,38 @@ function desired(args: CopyLike): { bytes: Uint8Array; text?: string } | { error
   return { error: 'one of content or src is required' };
 }
 
-export function sha1(bytes: Uint8Array): string {
-  return createHash('sha1').update(bytes).digest('hex');
-}
-
 /** Where the file goes when dest names a directory explicitly (trailing slash). */
 function explicitDir(args: CopyLike): boolean {
   return args.dest.endsWith('/');
 }
 
-export function copyProbe(args: CopyLike): string {
+export function copyProbe(args: CopyLike): Shell {
   const name = sourceName(args);
-  const lines: string[] = [];
+  const file = filesProbe([{ key: '', path: sh`"$d"`, content: 'diff' }]);
   if (explicitDir(args)) {
     // Without src there is no name for the file: plan() fails, so there is nothing to look at.
     if (name === undefined) return UMASK_LINE;
-    lines.push(`d=${quote(posix.join(args.dest, name))}`);
-  } else {
-    lines.push(`d=${quote(args.dest)}`);
-    lines.push(`if [ -d "$d" ]; then echo dest_isdir=1; ${name !== undefined ? `d="$d"/${quote(name)}` : 'exit 0'}; fi`);
+    return lines(sh`d=${posix.join(args.dest, name)}`, file);
   }
-  lines.push(
-    UMASK_LINE,
-    statLine('stat', '"$d"', true),
-    // An unreadable file must never look empty: it is reported, and parse() refuses to guess.
-    `if [ -f "$d" ]; then`,
-    `  if [ ! -r "$d" ]; then echo unreadable=1;`,
-    `  elif [ "$(stat -L -c %s -- "$d")" -le ${DIFF_LIMIT} ]; then printf 'content='; base64 -w0 < "$d"; echo;`,
-    `  else printf 'sha1=%s\\n' "$(sha1sum < "$d" | cut -d' ' -f1)"; fi`,
-    'fi',
-    `[ -d "$(dirname -- "$d")" ] || echo noparent=1`,
+  return lines(
+    sh`d=${args.dest}`,
+    sh`if [ -d "$d" ]; then echo dest_isdir=1; ${name !== undefined ? sh`d="$d"/${name}` : raw('exit 0')}; fi`,
+    file,
   );
-  return lines.join('\n');
 }
 
 export function copyParse(out: ExecResult, args: CopyLike): CopyState {
   const kv = probeOutput(out, 'copy');
-  if (kv.has('unreadable')) throw new Error(`copy: cannot read ${args.dest} on the host (permission denied); use become`);
+  const f = probedFile(kv, '');
+  if (f.unreadable) throw new Error(`copy: cannot read ${args.dest} on the host (permission denied); use become`);
   return {
     destIsDir: kv.get('dest_isdir') === '1',
-    noParent: kv.get('noparent') === '1',
+    noParent: f.noParent,
     umask: parseUmask(kv.get('umask')),
-    stat: parseStat(kv.get('stat')),
-    content: kv.get('content'),
-    sha1: kv.get('sha1'),
+    stat: f.stat,
+    content: f.content?.toString('base64'),
+    sha1: f.sha1,
   };
-}
-
-/** What a diff shows for content it cannot show as text. */
-function placeholder(kind: 'binary' | 'large', size: number, sum: string | undefined): string {
-  return `(${kind} file, ${size} bytes${sum ? `, sha1 ${sum}` : ''})\n`;
-}
-
-function diffSide(bytes: Uint8Array, text: string | undefined): string {
-  if (bytes.length > DIFF_LIMIT) return placeholder('large', bytes.length, sha1(bytes));
-  return text ?? placeholder('binary', bytes.length, sha1(bytes));
 }
 
 function failed(msg: string): Plan {
@@ -179,40 +122,17 @@ export function copyPlan(args: CopyLike, state: CopyState): Plan {
   if (st && st.type === 'directory') return failed(`dest ${path} is a directory`);
   if (st && st.type !== 'file') return failed(`dest ${path} exists and is not a regular file`);
   if (state.noParent && !explicitDir(args)) return failed(`Destination directory ${posix.dirname(path)} does not exist`);
-  const mode = args.mode === undefined ? undefined : resolveMode(args.mode, st?.mode, false, state.umask);
-  if (typeof mode === 'object') return failed(mode.error);
-
+  const have = { stat: st, content: state.content !== undefined ? Buffer.from(state.content, 'base64') : undefined, sha1: state.sha1, noParent: state.noParent };
+  const fp = planFile({ path, content: want.text ?? want.bytes, mode: args.mode, owner: args.owner, group: args.group, backup: args.backup, makeParents: true }, have, state.umask);
+  if ('error' in fp) return failed(fp.error);
   const checksum = sha1(want.bytes);
-  const attrs = finalAttrs({ mode, owner: args.owner, group: args.group }, st, (0o666 & ~state.umask).toString(8).padStart(4, '0'));
-  const result = { dest: path, checksum, size: want.bytes.length, ...attrs, ...(args.src !== undefined ? { src: args.src } : {}), state: 'file' };
-
-  const before = state.content !== undefined ? Buffer.from(state.content, 'base64') : undefined;
-  const same = st ? (before ? Buffer.compare(before, want.bytes) === 0 : state.sha1 === checksum) : false;
-
-  if (st && !same && args.force === false) {
-    return { steps: [], reason: `${path} exists and force=no: content left alone`, result: { ...result, checksum: state.sha1 ?? sha1(before!) } };
+  const result = { dest: path, checksum, size: want.bytes.length, ...fp.attrs, ...(args.src !== undefined ? { src: args.src } : {}), state: 'file' };
+  if (st && fp.contentChanged && args.force === false) {
+    return { steps: [], reason: `${path} exists and force=no: content left alone`, result: { ...result, checksum: state.sha1 ?? sha1(have.content!) } };
   }
-  if (!st || !same) {
-    const steps: Step[] = [];
-    if (state.noParent) steps.push({ kind: 'exec', argv: ['mkdir', '-p', '--', posix.dirname(path)] });
-    const put: PutStep = { kind: 'put', path, content: want.text ?? want.bytes };
-    if (mode !== undefined) put.mode = mode;
-    if (args.owner !== undefined) put.owner = args.owner;
-    if (args.group !== undefined) put.group = args.group;
-    if (args.backup && st) put.backup = true;
-    steps.push(put);
-    const beforeSide = !st ? '' : before ? diffSide(before, asText(before)) : placeholder('large', st.size, state.sha1);
-    const diff: FileDiff[] = [{ path, before: beforeSide, after: diffSide(want.bytes, want.text) }];
-    return { steps, diff, reason: st ? `${path}: content differs` : `${path}: created`, result };
-  }
-  const fix = fixAttrs(path, { mode, owner: args.owner, group: args.group }, st);
-  if (fix.steps.length === 0) return { steps: [], reason: `${path} is up to date`, result };
-  return {
-    steps: fix.steps,
-    diff: [{ path: `${path} (file attributes)`, before: fix.before, after: fix.after }],
-    reason: `${path}: ${fix.changes.join(', ')}`,
-    result,
-  };
+  if (fp.steps.length === 0) return { steps: [], reason: `${path} is up to date`, result };
+  const reason = fp.contentChanged ? (st ? `${path}: content differs` : `${path}: created`) : `${path}: ${fp.attrChanges.join(', ')}`;
+  return { steps: fp.steps, diff: fp.diff, reason, result };
 }
 
 const schema = Type.Object(

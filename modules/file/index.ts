@@ -6,25 +6,11 @@
  * under it needs fixing without listing every file.
  */
 import { posix } from 'node:path';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import { chownSpec, fixAttrs, groupDiffers, groupOption, modeOption, ownerDiffers, ownerOption, resolveMode } from '../../src/core/attrs.js';
 import { defineModule, type ExecResult, type ExecStep, type Plan } from '../../src/core/module.js';
-import { quote } from '../../src/core/quote.js';
-import {
-  fixAttrs,
-  type FileStat,
-  groupDiffers,
-  groupOption,
-  modeOption,
-  octal4,
-  ownerDiffers,
-  ownerOption,
-  parseStat,
-  parseUmask,
-  probeOutput,
-  resolveMode,
-  statLine,
-  UMASK_LINE,
-} from './attrs.js';
+import { base64Line, type FileStat, octal4, parseStat, parseUmask, probeOutput, statLine, UMASK_LINE } from '../../src/core/probe.js';
+import { lines, type Shell, sh } from '../../src/core/sh.js';
 
 const STATES = ['file', 'directory', 'link', 'hard', 'absent', 'touch'] as const;
 type FileState = (typeof STATES)[number];
@@ -62,19 +48,7 @@ const schema = Type.Object(
   },
 );
 
-type Args = {
-  path?: string;
-  dest?: string;
-  name?: string;
-  state?: FileState;
-  src?: string;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-  recurse?: boolean;
-  force?: boolean;
-  follow?: boolean;
-};
+type Args = Static<typeof schema>;
 
 export interface FileModuleState {
   umask: number;
@@ -107,23 +81,17 @@ function srcPath(path: string, src: string): string {
 
 const BELOW_LIMIT = 200;
 
-function probe(args: Args): string {
-  const p = quote(filePath(args));
-  const lines = [
-    `p=${p}`,
+function probe(args: Args): Shell {
+  return lines(
+    sh`p=${filePath(args)}`,
     UMASK_LINE,
-    statLine('lstat', '"$p"', false),
-    statLine('stat', '"$p"', true),
-    `if [ -L "$p" ]; then printf 'target=%s\\n' "$(readlink -- "$p" | base64 -w0)"; fi`,
-    `if [ -d "$p" ] && [ ! -L "$p" ] && [ -z "$(ls -A -- "$p")" ]; then echo empty=1; fi`,
-  ];
-  if (args.src !== undefined) lines.push(statLine('src', quote(srcPath(filePath(args), args.src)), true));
-  if (args.recurse) {
-    lines.push(
-      `if [ -d "$p" ]; then find "$p" -mindepth 1 ! -type l -printf 'below=%m|%y|%U|%G|%u|%g\\n' | sort -u | head -n ${BELOW_LIMIT + 1}; fi`,
-    );
-  }
-  return lines.join('\n');
+    statLine('lstat', sh`"$p"`, false),
+    statLine('stat', sh`"$p"`, true),
+    sh`if [ -L "$p" ]; then ${base64Line('target', sh`readlink -- "$p"`)}; fi`,
+    sh`if [ -d "$p" ] && [ ! -L "$p" ] && [ -z "$(ls -A -- "$p")" ]; then echo empty=1; fi`,
+    args.src !== undefined && statLine('src', srcPath(filePath(args), args.src), true),
+    args.recurse && sh`if [ -d "$p" ]; then find "$p" -mindepth 1 ! -type l -printf 'below=%m|%y|%U|%G|%u|%g\\n' | sort -u | head -n ${BELOW_LIMIT + 1}; fi`,
+  );
 }
 
 function parse(out: ExecResult): FileModuleState {
@@ -283,7 +251,7 @@ function plan(args: Args, st: FileModuleState): Plan {
   if (state === 'link' && steps.length > 0) {
     // A new symlink: only its owner can be set (chown -h); Linux symlinks have no mode.
     if (args.owner !== undefined || args.group !== undefined) {
-      attrSteps.push({ kind: 'exec', argv: ['chown', '-h', `${args.owner ?? ''}${args.group ? ':' + args.group : ''}`, '--', path] });
+      attrSteps.push({ kind: 'exec', argv: ['chown', '-h', chownSpec(args.owner, args.group), '--', path] });
     }
   } else if (existing) {
     const fix = fixAttrs(path, want, existing, noFollow);
@@ -295,7 +263,7 @@ function plan(args: Args, st: FileModuleState): Plan {
     // Created by the steps above: set what was asked unconditionally.
     if (mode !== undefined) attrSteps.push({ kind: 'exec', argv: ['chmod', mode, '--', path] });
     if (args.owner !== undefined || args.group !== undefined) {
-      attrSteps.push({ kind: 'exec', argv: ['chown', `${args.owner ?? ''}${args.group ? ':' + args.group : ''}`, '--', path] });
+      attrSteps.push({ kind: 'exec', argv: ['chown', chownSpec(args.owner, args.group), '--', path] });
     }
   }
   if (state === 'directory' && args.recurse && prev !== 'absent' && (mode !== undefined || args.owner || args.group) && belowDrifts(args, st)) {
@@ -307,7 +275,7 @@ function plan(args: Args, st: FileModuleState): Plan {
     }
     if (args.owner !== undefined || args.group !== undefined) {
       attrSteps = attrSteps.filter((s) => s.argv[0] !== 'chown');
-      attrSteps.push({ kind: 'exec', argv: ['chown', '-R', `${args.owner ?? ''}${args.group ? ':' + args.group : ''}`, '--', path] });
+      attrSteps.push({ kind: 'exec', argv: ['chown', '-R', chownSpec(args.owner, args.group), '--', path] });
     }
     changes.push('attributes below the directory');
   }

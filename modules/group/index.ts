@@ -1,14 +1,10 @@
 /**
  * group: a local group with groupadd/groupmod/groupdel, read back with `getent group`.
  */
-import { Type, type SchemaOptions } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
-import { quote } from '../../src/core/quote.js';
-
-/** A string enum as JSON Schema `enum` (plainer errors than a union of literals), typed as the union. */
-function oneOf<const V extends readonly string[]>(values: V, options: SchemaOptions) {
-  return Type.Unsafe<V[number]>({ ...options, type: 'string', enum: [...values] });
-}
+import { oneOf } from '../../src/core/schema.js';
+import { sh } from '../../src/core/sh.js';
 
 const schema = Type.Object(
   {
@@ -41,7 +37,7 @@ export const group = defineModule({
     state: absent
 `,
   probe(args) {
-    return `if g=$(getent group -- ${quote(args.name)}); then printf 'group\\t%s\\n' "$g"; fi`;
+    return sh`if g=$(getent group -- ${args.name}); then printf 'group\\t%s\\n' "$g"; fi`;
   },
   parse(out: ExecResult): GroupState {
     const line = out.stdout.split('\n').find((l) => l.startsWith('group\t'));

@@ -4,24 +4,12 @@
  * back; plan() runs Ansible's algorithm on its lines in TypeScript, step for step, and writes
  * the whole new file with one put.
  */
-import { posix } from 'node:path';
-import { Type } from '@sinclair/typebox';
-import { defineModule, type ExecResult, type FileDiff, type Plan, type PutStep, type Step } from '../../src/core/module.js';
-import { quote } from '../../src/core/quote.js';
-import { asText } from '../copy/index.js';
-import {
-  fixAttrs,
-  type FileStat,
-  groupOption,
-  modeOption,
-  ownerOption,
-  parseStat,
-  parseUmask,
-  probeOutput,
-  resolveMode,
-  statLine,
-  UMASK_LINE,
-} from '../file/attrs.js';
+import { type Static, Type } from '@sinclair/typebox';
+import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
+import { asText, filesProbe, planFile, probedFile } from '../../src/core/files.js';
+import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
+import { type FileStat, parseUmask, probeOutput } from '../../src/core/probe.js';
+import { lines, type Shell, sh } from '../../src/core/sh.js';
 import { pyExpand, pyRegExp } from './pyre.js';
 
 const schema = Type.Object(
@@ -57,27 +45,7 @@ const schema = Type.Object(
   },
 );
 
-type Args = {
-  path?: string;
-  dest?: string;
-  destfile?: string;
-  name?: string;
-  state?: 'present' | 'absent';
-  regexp?: string;
-  regex?: string;
-  search_string?: string;
-  line?: string;
-  value?: string;
-  insertafter?: string;
-  insertbefore?: string;
-  backrefs?: boolean;
-  create?: boolean;
-  backup?: boolean;
-  firstmatch?: boolean;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-};
+type Args = Static<typeof schema>;
 
 export interface LineState {
   isDir: boolean;
@@ -98,33 +66,25 @@ function filePath(args: Args): string {
   return p;
 }
 
-function probe(args: Args): string {
-  return [
-    `p=${quote(filePath(args))}`,
-    'if [ -d "$p" ]; then echo isdir=1; exit 0; fi',
-    UMASK_LINE,
-    statLine('stat', '"$p"', true),
-    'r=$(readlink -f -- "$p" 2>/dev/null) || r=$p; [ -n "$r" ] || r=$p',
-    `printf 'real=%s\\n' "$(printf '%s' "$r" | base64 -w0)"`,
-    `if [ -f "$p" ]; then if [ -r "$p" ]; then printf 'content='; base64 -w0 < "$p"; echo; else echo unreadable=1; fi; fi`,
-    '[ -d "$(dirname -- "$r")" ] || echo noparent=1',
-  ].join('\n');
+function probe(args: Args): Shell {
+  return lines(
+    sh`if [ -d ${filePath(args)} ]; then echo isdir=1; exit 0; fi`,
+    filesProbe([{ key: '', path: filePath(args), resolve: true, content: 'whole' }]),
+  );
 }
 
 function parse(out: ExecResult, args: Args): LineState {
   const kv = probeOutput(out, 'lineinfile');
-  if (kv.has('unreadable')) throw new Error(`lineinfile: cannot read ${filePath(args)} on the host (permission denied); use become`);
-  const c = kv.get('content');
-  const bytes = c === undefined ? undefined : Buffer.from(c, 'base64');
-  const text = bytes === undefined ? undefined : asText(bytes);
-  const real = kv.get('real');
+  const f = probedFile(kv, '');
+  if (f.unreadable) throw new Error(`lineinfile: cannot read ${filePath(args)} on the host (permission denied); use become`);
+  const text = f.content === undefined ? undefined : asText(f.content);
   return {
     isDir: kv.get('isdir') === '1',
     content: text,
-    binary: bytes !== undefined && text === undefined,
-    stat: parseStat(kv.get('stat')),
-    real: real ? Buffer.from(real, 'base64').toString('utf8') : filePath(args),
-    noParent: kv.get('noparent') === '1',
+    binary: f.content !== undefined && text === undefined,
+    stat: f.stat,
+    real: f.real ?? filePath(args),
+    noParent: f.noParent,
     umask: parseUmask(kv.get('umask')),
   };
 }
@@ -288,33 +248,18 @@ function plan(args: Args, st: LineState): Plan {
     return failed((e as Error).message, result);
   }
 
-  const mode = args.mode === undefined ? undefined : resolveMode(args.mode, st.stat?.mode, false, st.umask);
-  if (typeof mode === 'object') return failed(mode.error, result);
-  const steps: Step[] = [];
-  const diff: FileDiff[] = [];
-  const reasons: string[] = [];
   const after = edit.lines.join('');
-  if (edit.changed) {
-    if (st.content === undefined && st.noParent) steps.push({ kind: 'exec', argv: ['mkdir', '-p', '--', posix.dirname(st.real)] });
-    const put: PutStep = { kind: 'put', path: st.real, content: after };
-    if (mode !== undefined) put.mode = mode;
-    if (args.owner !== undefined) put.owner = args.owner;
-    if (args.group !== undefined) put.group = args.group;
-    if (args.backup && st.content !== undefined) put.backup = true;
-    steps.push(put);
-    diff.push({ path, before: st.content ?? '', after });
-    reasons.push(edit.msg);
-  } else if (st.stat) {
-    const fix = fixAttrs(st.real, { mode, owner: args.owner, group: args.group }, st.stat);
-    steps.push(...fix.steps);
-    if (fix.steps.length) {
-      diff.push({ path: `${path} (file attributes)`, before: fix.before, after: fix.after });
-      reasons.push('ownership, perms or SE linux context changed');
-    }
-  }
-  const msg = reasons.join(' and ');
-  if (steps.length === 0) return { steps, reason: state === 'present' ? `line already in ${path}` : `no matching line in ${path}`, result: { ...result, msg: '' } };
-  return { steps, diff, reason: msg, result: { ...result, msg } };
+  // An unchanged edit of a missing file (absent, or backrefs without a match) writes nothing.
+  const wanted = edit.changed || st.content !== undefined;
+  const fp = planFile(
+    { path: st.real, label: path, content: wanted ? after : '', mode: args.mode, owner: args.owner, group: args.group, backup: args.backup, makeParents: true },
+    { stat: st.content === undefined ? undefined : st.stat, content: st.content, noParent: st.noParent },
+    st.umask,
+  );
+  if ('error' in fp) return failed(fp.error, result);
+  if (!wanted || fp.steps.length === 0) return { steps: [], reason: state === 'present' ? `line already in ${path}` : `no matching line in ${path}`, result: { ...result, msg: '' } };
+  const msg = fp.contentChanged ? edit.msg : 'ownership, perms or SE linux context changed';
+  return { steps: fp.steps, diff: fp.diff, reason: msg, result: { ...result, msg } };
 }
 
 export const lineinfile = defineModule({

@@ -3,14 +3,11 @@
  * asks the package database which of the named packages are installed and, for apt, what the
  * candidate version is; plan() installs only what is missing or outdated.
  */
-import { Type, type SchemaOptions, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { defineModule, type ExecResult, type Facts, type Plan, type Step } from '../../src/core/module.js';
-import { quote } from '../../src/core/quote.js';
-
-/** A string enum as JSON Schema `enum` (plainer errors than a union of literals), typed as the union. */
-function oneOf<const V extends readonly string[]>(values: V, options: SchemaOptions) {
-  return Type.Unsafe<V[number]>({ ...options, type: 'string', enum: [...values] });
-}
+import { sectionLine, sections } from '../../src/core/probe.js';
+import { oneOf } from '../../src/core/schema.js';
+import { lines, type Shell, sh } from '../../src/core/sh.js';
 
 const nameSchema = Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }))], {
   description:
@@ -96,38 +93,28 @@ function splitSpec(spec: string, manager: Manager): { base: string; version?: st
   return { base: spec.slice(0, eq), version: spec.slice(eq + 1) };
 }
 
-function probeScript(args: Args, facts: Facts): string {
+function probeScript(args: Args, facts: Facts): Shell {
   const manager = managerFor(args, facts);
   const specs = packageNames(args.name);
   const state = normState(args.state);
-  const lines = [`echo ${quote(`manager=${manager}`)}`];
-  if (manager === 'unknown' || specs.length === 0) return lines.join('\n');
-  const bases = specs.map((s) => quote(splitSpec(s, manager).base)).join(' ');
+  const head = sh`echo ${`manager=${manager}`}`;
+  if (manager === 'unknown' || specs.length === 0) return head;
+  const bases = specs.map((s) => splitSpec(s, manager).base);
   if (manager === 'apt') {
-    lines.push('echo "[dpkg]"', `dpkg-query -W -f='\${Package} \${Status} \${Version}\\n' ${bases} 2>/dev/null || true`);
-    if (state !== 'absent') lines.push('echo "[policy]"', `LC_ALL=C apt-cache policy ${bases} 2>/dev/null || true`);
-  } else {
-    lines.push('echo "[rpm]"', `rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n' ${bases} 2>/dev/null || true`);
-    if (state === 'latest') {
-      const list = manager === 'dnf' ? `dnf -q list --upgrades ${bases}` : `yum -q list updates ${bases}`;
-      lines.push('echo "[upgrades]"', `LC_ALL=C ${list} 2>/dev/null || true`);
-    }
+    return lines(
+      head,
+      sectionLine('dpkg'),
+      sh`dpkg-query -W -f='\${Package} \${Status} \${Version}\\n' ${bases} 2>/dev/null || true`,
+      state !== 'absent' && lines(sectionLine('policy'), sh`LC_ALL=C apt-cache policy ${bases} 2>/dev/null || true`),
+    );
   }
-  return lines.join('\n');
-}
-
-/** Splits probe output into `[section]` blocks. */
-function sections(text: string): Map<string, string[]> {
-  const map = new Map<string, string[]>();
-  let current = '';
-  for (const line of text.split('\n')) {
-    const m = /^\[(\w+)\]$/.exec(line);
-    if (m) {
-      current = m[1]!;
-      map.set(current, []);
-    } else if (current) map.get(current)!.push(line);
-  }
-  return map;
+  const list = manager === 'dnf' ? sh`dnf -q list --upgrades ${bases}` : sh`yum -q list updates ${bases}`;
+  return lines(
+    head,
+    sectionLine('rpm'),
+    sh`rpm -q --qf '%{NAME} %{VERSION}-%{RELEASE}.%{ARCH}\\n' ${bases} 2>/dev/null || true`,
+    state === 'latest' && lines(sectionLine('upgrades'), sh`LC_ALL=C ${list} 2>/dev/null || true`),
+  );
 }
 
 function parseApt(sec: Map<string, string[]>, packages: Record<string, PackageInfo>): void {

@@ -3,14 +3,11 @@
  * follows the `service_mgr` fact as Ansible's `service` action does: systemd through systemctl,
  * anything else through the SysV init script and update-rc.d (Debian) or chkconfig (Red Hat).
  */
-import { Type, type SchemaOptions } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { defineModule, type ExecResult, type Facts, type Plan, type Step } from '../../src/core/module.js';
-import { quote } from '../../src/core/quote.js';
-
-/** A string enum as JSON Schema `enum` (plainer errors than a union of literals), typed as the union. */
-function oneOf<const V extends readonly string[]>(values: V, options: SchemaOptions) {
-  return Type.Unsafe<V[number]>({ ...options, type: 'string', enum: [...values] });
-}
+import { keyValues } from '../../src/core/probe.js';
+import { oneOf } from '../../src/core/schema.js';
+import { lines, type Shell, sh } from '../../src/core/sh.js';
 
 const schema = Type.Object(
   {
@@ -59,37 +56,25 @@ function backendFor(use: string | undefined, facts: Facts): Backend {
   return facts.service_mgr === 'systemd' ? 'systemd' : 'sysvinit';
 }
 
-/** Reads `key=value` lines; later keys win. */
-function keyValues(text: string): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) map.set(line.slice(0, eq), line.slice(eq + 1));
-  }
-  return map;
+function systemdProbe(name: string): Shell {
+  return lines(
+    sh`echo backend=systemd`,
+    sh`printf 'load=%s\\n' "$(systemctl show -p LoadState --value -- ${name} 2>&1 | head -n 1)"`,
+    sh`printf 'active=%s\\n' "$(systemctl is-active -- ${name} 2>/dev/null | head -n 1)"`,
+    sh`printf 'enabled=%s\\n' "$(systemctl is-enabled -- ${name} 2>/dev/null | head -n 1)"`,
+  );
 }
 
-function systemdProbe(name: string): string {
-  const n = quote(name);
-  return [
-    'echo backend=systemd',
-    `printf 'load=%s\\n' "$(systemctl show -p LoadState --value -- ${n} 2>&1 | head -n 1)"`,
-    `printf 'active=%s\\n' "$(systemctl is-active -- ${n} 2>/dev/null | head -n 1)"`,
-    `printf 'enabled=%s\\n' "$(systemctl is-enabled -- ${n} 2>/dev/null | head -n 1)"`,
-  ].join('\n');
-}
-
-function sysvProbe(name: string): string {
-  const script = quote(`/etc/init.d/${name}`);
-  const n = quote(name);
-  return [
-    'echo backend=sysvinit',
-    `if [ -x ${script} ]; then echo exists=1; ${script} status >/dev/null 2>&1 </dev/null; echo status=$?; else echo exists=0; fi`,
-    `s=0; for f in /etc/rc?.d/S??${n}; do if [ -e "$f" ]; then s=1; fi; done; echo slinks=$s`,
-    `k=0; for f in /etc/rc?.d/K??${n}; do if [ -e "$f" ]; then k=1; fi; done; echo klinks=$k`,
-    'if command -v update-rc.d >/dev/null 2>&1; then echo rctool=update-rc.d;',
-    'elif command -v chkconfig >/dev/null 2>&1; then echo rctool=chkconfig; else echo rctool=none; fi',
-  ].join('\n');
+function sysvProbe(name: string): Shell {
+  const script = `/etc/init.d/${name}`;
+  return lines(
+    sh`echo backend=sysvinit`,
+    sh`if [ -x ${script} ]; then echo exists=1; ${script} status >/dev/null 2>&1 </dev/null; echo status=$?; else echo exists=0; fi`,
+    sh`s=0; for f in /etc/rc?.d/S??${name}; do if [ -e "$f" ]; then s=1; fi; done; echo slinks=$s`,
+    sh`k=0; for f in /etc/rc?.d/K??${name}; do if [ -e "$f" ]; then k=1; fi; done; echo klinks=$k`,
+    sh`if command -v update-rc.d >/dev/null 2>&1; then echo rctool=update-rc.d;`,
+    sh`elif command -v chkconfig >/dev/null 2>&1; then echo rctool=chkconfig; else echo rctool=none; fi`,
+  );
 }
 
 /** systemd ActiveStates that count as running, as Ansible's systemd module counts them. */

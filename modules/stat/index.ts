@@ -2,10 +2,10 @@
  * stat: reports facts about a path (existence, kind, mode, owner, size, mtime, SHA-1, link
  * source) for `register:`. It never changes anything: its whole work is the probe.
  */
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { defineModule, type ExecResult } from '../../src/core/module.js';
-import { quote } from '../../src/core/quote.js';
-import { type FileStat, parseStat, probeOutput, statLine } from '../file/attrs.js';
+import { base64Line, type FileStat, parseStat, probeOutput, statLine, unbase64 } from '../../src/core/probe.js';
+import { lines, type Shell, sh } from '../../src/core/sh.js';
 
 const schema = Type.Object(
   {
@@ -23,7 +23,7 @@ const schema = Type.Object(
   },
 );
 
-type Args = { path?: string; dest?: string; name?: string; follow?: boolean; get_checksum?: boolean };
+type Args = Static<typeof schema>;
 
 function statPath(args: Args): string {
   const p = args.path ?? args.dest ?? args.name;
@@ -40,19 +40,19 @@ export interface StatState {
   checksum?: string;
 }
 
-function probe(args: Args): string {
+function probe(args: Args): Shell {
   const follow = args.follow === true;
-  const lines = [`p=${quote(statPath(args))}`, statLine('stat', '"$p"', follow)];
-  if (!follow) {
-    lines.push(`if [ -L "$p" ]; then printf 'lnk_target=%s\\n' "$(readlink -- "$p" | base64 -w0)"; printf 'lnk_source=%s\\n' "$(readlink -m -- "$p" | base64 -w0)"; fi`);
-  }
-  if (args.get_checksum !== false) {
-    lines.push(`if [ -f "$p" ] && { [ ! -L "$p" ] || ${follow ? 'true' : 'false'}; } && [ -r "$p" ]; then printf 'checksum=%s\\n' "$(sha1sum < "$p" | cut -d' ' -f1)"; fi`);
-  }
-  return lines.join('\n');
+  // A symlink's checksum is its target's, and only when following it.
+  const file = follow ? sh`[ -f "$p" ]` : sh`[ -f "$p" ] && [ ! -L "$p" ]`;
+  return lines(
+    sh`p=${statPath(args)}`,
+    statLine('stat', sh`"$p"`, follow),
+    !follow && sh`if [ -L "$p" ]; then ${base64Line('lnk_target', sh`readlink -- "$p"`)}; ${base64Line('lnk_source', sh`readlink -m -- "$p"`)}; fi`,
+    args.get_checksum !== false && sh`if ${file} && [ -r "$p" ]; then printf 'checksum=%s\\n' "$(sha1sum < "$p" | cut -d' ' -f1)"; fi`,
+  );
 }
 
-const b64 = (s: string | undefined) => (s === undefined ? undefined : Buffer.from(s, 'base64').toString('utf8').replace(/\n$/, ''));
+const b64 = (s: string | undefined) => (s === undefined ? undefined : unbase64(s).replace(/\n$/, ''));
 
 function parse(out: ExecResult): StatState {
   const kv = probeOutput(out, 'stat');

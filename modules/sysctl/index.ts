@@ -4,23 +4,12 @@
  * plan() compares values as the kernel prints them, word by word ("4096\t87380" equals
  * "4096 87380"), rewrites only our key's line in the file and sets only our key live.
  */
-import { Type } from '@sinclair/typebox';
-import { defineModule, type ExecResult, type FileDiff, type Plan, type PutStep, type Step } from '../../src/core/module.js';
-import { quote } from '../../src/core/quote.js';
-import { posix } from 'node:path';
-import {
-  fixAttrs,
-  type FileStat,
-  groupOption,
-  modeOption,
-  ownerOption,
-  parseStat,
-  parseUmask,
-  probeOutput,
-  resolveMode,
-  statLine,
-  UMASK_LINE,
-} from '../file/attrs.js';
+import { type Static, Type } from '@sinclair/typebox';
+import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
+import { filesProbe, planFile, probedFile } from '../../src/core/files.js';
+import { defineModule, type ExecResult, type FileDiff, type Plan, type Step } from '../../src/core/module.js';
+import { type FileStat, parseUmask, probeOutput } from '../../src/core/probe.js';
+import { lines, type Shell, sh } from '../../src/core/sh.js';
 
 export const DEFAULT_SYSCTL_FILE = '/etc/sysctl.d/99-tsplay.conf';
 
@@ -63,20 +52,7 @@ const schema = Type.Object(
   },
 );
 
-type Args = {
-  name?: string;
-  key?: string;
-  value?: string | number | boolean;
-  val?: string | number | boolean;
-  state?: 'present' | 'absent';
-  sysctl_file?: string;
-  reload?: boolean;
-  sysctl_set?: boolean;
-  ignoreerrors?: boolean;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-};
+type Args = Static<typeof schema>;
 
 export interface SysctlState {
   /** The live value as /proc/sys prints it (trailing newline removed). */
@@ -131,39 +107,29 @@ export function sameValue(a: string | undefined, b: string | undefined): boolean
   return x.length === y.length && x.every((w, i) => w === y[i]);
 }
 
-function probe(args: Args): string {
-  const name = paramName(args);
-  const p = quote(procPath(name));
-  return [
-    `f=${quote(args.sysctl_file ?? DEFAULT_SYSCTL_FILE)}`,
-    'command -v sysctl >/dev/null 2>&1 && echo has_sysctl=1',
-    `if [ ! -e ${p} ]; then echo unknown=1; elif v=$(cat ${p} 2>/dev/null); then printf 'live=%s\\n' "$(printf '%s' "$v" | base64 -w0)"; else echo unreadable=1; fi`,
-    'r=$(readlink -f -- "$f" 2>/dev/null) || r=$f; [ -n "$r" ] || r=$f',
-    `printf 'real=%s\\n' "$(printf '%s' "$r" | base64 -w0)"`,
-    UMASK_LINE,
-    statLine('stat', '"$r"', true),
-    `if [ -f "$r" ]; then if [ -r "$r" ]; then printf 'file='; base64 -w0 < "$r"; echo; else echo unreadable_file=1; fi; fi`,
-    '[ -d "$(dirname -- "$r")" ] || echo noparent=1',
-  ].join('\n');
+function probe(args: Args): Shell {
+  const p = procPath(paramName(args));
+  return lines(
+    sh`command -v sysctl >/dev/null 2>&1 && echo has_sysctl=1`,
+    sh`if [ ! -e ${p} ]; then echo unknown=1; elif v=$(cat ${p} 2>/dev/null); then printf 'live=%s\\n' "$(printf '%s' "$v" | base64 -w0)"; else echo unreadable=1; fi`,
+    filesProbe([{ key: 'file', path: args.sysctl_file ?? DEFAULT_SYSCTL_FILE, resolve: true, content: 'whole' }]),
+  );
 }
-
-const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 
 function parse(out: ExecResult, args: Args): SysctlState {
   const kv = probeOutput(out, 'sysctl');
-  if (kv.has('unreadable_file')) throw new Error(`sysctl: cannot read ${args.sysctl_file ?? DEFAULT_SYSCTL_FILE} on the host (permission denied); use become`);
+  const f = probedFile(kv, 'file');
+  if (f.unreadable) throw new Error(`sysctl: cannot read ${args.sysctl_file ?? DEFAULT_SYSCTL_FILE} on the host (permission denied); use become`);
   const live = kv.get('live');
-  const file = kv.get('file');
-  const real = kv.get('real');
   return {
-    live: live === undefined ? undefined : unb64(live),
+    live: live === undefined ? undefined : Buffer.from(live, 'base64').toString('utf8'),
     unknown: kv.get('unknown') === '1',
     unreadable: kv.get('unreadable') === '1',
     hasSysctl: kv.get('has_sysctl') === '1',
-    realFile: real ? unb64(real) : (args.sysctl_file ?? DEFAULT_SYSCTL_FILE),
-    file: file === undefined ? undefined : unb64(file),
-    stat: parseStat(kv.get('stat')),
-    noParent: kv.get('noparent') === '1',
+    realFile: f.real ?? args.sysctl_file ?? DEFAULT_SYSCTL_FILE,
+    file: f.content?.toString('utf8'),
+    stat: f.stat,
+    noParent: f.noParent,
     umask: parseUmask(kv.get('umask')),
   };
 }
@@ -230,25 +196,15 @@ function plan(args: Args, st: SysctlState): Plan {
     }
   }
 
-  const after = editSysctlFile(st.file, name, value);
-  const mode = args.mode === undefined ? undefined : resolveMode(args.mode, st.stat?.mode, false, st.umask);
-  if (typeof mode === 'object') return { steps: [], failed: mode.error, result };
-  if (st.file === undefined ? state === 'present' : after !== st.file) {
-    if (st.noParent) steps.push({ kind: 'exec', argv: ['mkdir', '-p', '--', posix.dirname(path)] });
-    const put: PutStep = { kind: 'put', path, content: after };
-    if (mode !== undefined) put.mode = mode;
-    if (args.owner !== undefined) put.owner = args.owner;
-    if (args.group !== undefined) put.group = args.group;
-    steps.push(put);
-    diff.push({ path, before: st.file ?? '', after });
-    reasons.push(state === 'present' ? `${path} sets ${name} = ${value}` : `${name} removed from ${path}`);
-  } else if (st.stat) {
-    const fix = fixAttrs(path, { mode, owner: args.owner, group: args.group }, st.stat);
-    steps.push(...fix.steps);
-    if (fix.steps.length) {
-      diff.push({ path: `${path} (file attributes)`, before: fix.before, after: fix.after });
-      reasons.push(`${path}: ${fix.changes.join(', ')}`);
-    }
+  // A file that does not exist needs nothing to remove a key from.
+  if (st.file !== undefined || state === 'present') {
+    const after = editSysctlFile(st.file, name, value);
+    const fp = planFile({ path, content: after, mode: args.mode, owner: args.owner, group: args.group, makeParents: true }, { stat: st.file === undefined ? undefined : st.stat, content: st.file, noParent: st.noParent }, st.umask);
+    if ('error' in fp) return { steps: [], failed: fp.error, result };
+    steps.push(...fp.steps);
+    diff.push(...fp.diff);
+    if (fp.contentChanged) reasons.push(state === 'present' ? `${path} sets ${name} = ${value}` : `${name} removed from ${path}`);
+    else if (fp.attrChanges.length) reasons.push(`${path}: ${fp.attrChanges.join(', ')}`);
   }
   if (steps.length === 0) {
     const why = state === 'absent' ? `${name} is not in ${path}` : `${name} = ${value} in ${path}${live && !st.unknown ? ' and live' : ''}`;

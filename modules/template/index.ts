@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { defineModule } from '../../src/core/module.js';
 import { copyParse, copyPlan, copyProbe, type CopyState, readSource, withSource } from '../copy/index.js';
-import { groupOption, modeOption, ownerOption } from '../file/attrs.js';
+import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
 
 const schema = Type.Object(
   {

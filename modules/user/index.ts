@@ -3,14 +3,10 @@
  * (`getent passwd`, `id -Gn`) and looks up every group the task names, so plan() can tell a
  * missing group from a change and never guesses.
  */
-import { Type, type SchemaOptions } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { defineModule, type ExecResult, type Plan, type Step } from '../../src/core/module.js';
-import { quote } from '../../src/core/quote.js';
-
-/** A string enum as JSON Schema `enum` (plainer errors than a union of literals), typed as the union. */
-function oneOf<const V extends readonly string[]>(values: V, options: SchemaOptions) {
-  return Type.Unsafe<V[number]>({ ...options, type: 'string', enum: [...values] });
-}
+import { oneOf } from '../../src/core/schema.js';
+import { lines, type Shell, sh } from '../../src/core/sh.js';
 
 const schema = Type.Object(
   {
@@ -80,23 +76,20 @@ function groupList(groups: string | string[] | undefined): string[] | undefined 
   return list.map((g) => g.trim()).filter((g) => g !== '');
 }
 
-function probe(args: { name: string; group?: string; groups?: string | string[]; home?: string; password?: string }): string {
-  const n = quote(args.name);
-  const lines = [
-    `if pw=$(getent passwd -- ${n}); then`,
-    `  printf 'passwd\\t%s\\n' "$pw"`,
-    `  printf 'primary\\t%s\\n' "$(id -gn ${n})"`,
-    `  printf 'groups\\t%s\\n' "$(id -Gn ${n})"`,
-    `  h=$(printf '%s' "$pw" | cut -d: -f6); if [ -d "$h" ]; then printf 'home_exists\\t1\\n'; fi`,
-  ];
-  if (args.home !== undefined) lines.push(`  if [ -d ${quote(args.home)} ]; then printf 'new_home_exists\\t1\\n'; fi`);
-  if (args.password !== undefined) lines.push(`  printf 'shadow\\t%s\\n' "$(getent shadow -- ${n} | cut -d: -f2)"`);
-  lines.push('fi');
+function probe(args: Static<typeof schema>): Shell {
+  const n = args.name;
   const keys = new Set([args.name, ...(args.group !== undefined ? [args.group] : []), ...(groupList(args.groups) ?? [])]);
-  for (const g of keys) {
-    lines.push(`if gr=$(getent group -- ${quote(g)}); then printf 'group\\t%s\\t%s\\n' ${quote(g)} "$gr"; fi`);
-  }
-  return lines.join('\n');
+  return lines(
+    sh`if pw=$(getent passwd -- ${n}); then`,
+    sh`  printf 'passwd\\t%s\\n' "$pw"`,
+    sh`  printf 'primary\\t%s\\n' "$(id -gn ${n})"`,
+    sh`  printf 'groups\\t%s\\n' "$(id -Gn ${n})"`,
+    sh`  h=$(printf '%s' "$pw" | cut -d: -f6); if [ -d "$h" ]; then printf 'home_exists\\t1\\n'; fi`,
+    args.home !== undefined && sh`  if [ -d ${args.home} ]; then printf 'new_home_exists\\t1\\n'; fi`,
+    args.password !== undefined && sh`  printf 'shadow\\t%s\\n' "$(getent shadow -- ${n} | cut -d: -f2)"`,
+    sh`fi`,
+    ...[...keys].map((g) => sh`if gr=$(getent group -- ${g}); then printf 'group\\t%s\\t%s\\n' ${g} "$gr"; fi`),
+  );
 }
 
 function parse(out: ExecResult, args: { name: string; group?: string; groups?: string | string[] }): UserState {

@@ -7,10 +7,10 @@
  * /proc/net/tcp6, which needs no tool and opens no connection; other hosts, and any
  * search_regex on a port, connect with bash's /dev/tcp under `timeout`.
  */
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
-import { quote } from '../../src/core/quote.js';
-import { probeOutput } from '../file/attrs.js';
+import { probeOutput } from '../../src/core/probe.js';
+import { lines, type Shell, sh } from '../../src/core/sh.js';
 
 const schema = Type.Object(
   {
@@ -35,18 +35,7 @@ const schema = Type.Object(
   { additionalProperties: false },
 );
 
-type Args = {
-  host?: string;
-  port?: number;
-  path?: string;
-  state?: 'started' | 'stopped' | 'present' | 'absent';
-  timeout?: number;
-  delay?: number;
-  sleep?: number;
-  connect_timeout?: number;
-  search_regex?: string;
-  msg?: string;
-};
+type Args = Static<typeof schema>;
 
 export interface WaitState {
   /** The condition was met before the timeout. */
@@ -86,68 +75,69 @@ export function localAddresses(host: string): string[] | undefined {
   return undefined;
 }
 
-function portCheck(args: Args): string {
+function portCheck(args: Args): Shell {
   const host = args.host ?? '127.0.0.1';
   const port = args.port!;
   const addrs = localAddresses(host);
   const ct = args.connect_timeout ?? 5;
   if (addrs && args.search_regex === undefined) {
     const portHex = port.toString(16).toUpperCase().padStart(4, '0');
-    const patterns = addrs.map((a) => (a === '*' ? `*:${portHex}` : quote(`${a}:${portHex}`))).join('|');
-    return [
-      'check() {',
-      '  for f in /proc/net/tcp /proc/net/tcp6; do',
-      '    [ -r "$f" ] || continue',
-      '    while read -r _sl laddr _rem st _rest; do',
-      `      [ "$st" = 0A ] && case "$laddr" in ${patterns}) return 0;; esac`,
-      '    done < "$f"',
-      '  done',
-      '  return 1',
-      '}',
-    ].join('\n');
+    // Each listener's address is matched against every wanted one; '*:PORT' is a glob for any address.
+    const wanted = addrs.map((a) => `${a}:${portHex}`);
+    return lines(
+      sh`check() {`,
+      sh`  for f in /proc/net/tcp /proc/net/tcp6; do`,
+      sh`    [ -r "$f" ] || continue`,
+      sh`    while read -r _sl laddr _rem st _rest; do`,
+      sh`      [ "$st" = 0A ] || continue`,
+      sh`      for a in ${wanted}; do case "$laddr" in $a) return 0;; esac; done`,
+      sh`    done < "$f"`,
+      sh`  done`,
+      sh`  return 1`,
+      sh`}`,
+    );
   }
   // A real connection: bash's /dev/tcp, bounded by timeout(1); host, port and regex are arguments.
-  const connect = args.search_regex === undefined
-    ? 'exec 3<>"/dev/tcp/$0/$1"'
-    : 'exec 3<>"/dev/tcp/$0/$1" || exit 1; while IFS= read -r line <&3 || [ -n "$line" ]; do [[ $line =~ $2 ]] && exit 0; line=; done; exit 1';
-  return [
-    'command -v bash >/dev/null 2>&1 || { echo "error=bash is needed to connect to a remote port"; exit 0; }',
-    `check() { timeout ${quote(ct)} bash -c ${quote(connect)} ${quote(host)} ${quote(port)} ${quote(args.search_regex ?? '')} 2>/dev/null; }`,
-  ].join('\n');
+  const connect =
+    args.search_regex === undefined
+      ? 'exec 3<>"/dev/tcp/$0/$1"'
+      : 'exec 3<>"/dev/tcp/$0/$1" || exit 1; while IFS= read -r line <&3 || [ -n "$line" ]; do [[ $line =~ $2 ]] && exit 0; line=; done; exit 1';
+  return lines(
+    sh`command -v bash >/dev/null 2>&1 || { echo "error=bash is needed to connect to a remote port"; exit 0; }`,
+    sh`check() { timeout ${ct} bash -c ${connect} ${host} ${port} ${args.search_regex ?? ''} 2>/dev/null; }`,
+  );
 }
 
-function pathCheck(args: Args): string {
-  const p = quote(args.path!);
-  if (args.search_regex !== undefined) return `check() { [ -f ${p} ] && grep -Eq -- ${quote(args.search_regex)} ${p}; }`;
-  return `check() { [ -e ${p} ]; }`;
+function pathCheck(args: Args): Shell {
+  const p = args.path!;
+  if (args.search_regex !== undefined) return sh`check() { [ -f ${p} ] && grep -Eq -- ${args.search_regex} ${p}; }`;
+  return sh`check() { [ -e ${p} ]; }`;
 }
 
 function waitsForAbsence(args: Args): boolean {
   return args.state === 'stopped' || args.state === 'absent';
 }
 
-function probe(args: Args): string {
-  if (args.port !== undefined && args.path !== undefined) return '';
+function probe(args: Args): Shell {
+  if (args.port !== undefined && args.path !== undefined) return lines();
   const timeout = args.timeout ?? 300;
-  const lines = ['start=$(date +%s)'];
-  if (args.delay) lines.push(`sleep ${quote(args.delay)}`);
+  const start = lines(sh`start=$(date +%s)`, !!args.delay && sh`sleep ${args.delay!}`);
   if (args.port === undefined && args.path === undefined) {
     // Nothing to watch: Ansible then simply sleeps for the timeout.
-    lines.push(`sleep ${quote(timeout)}`, 'echo result=ok', 'echo elapsed=$(( $(date +%s) - start ))');
-    return lines.join('\n');
+    return lines(start, sh`sleep ${timeout}`, sh`echo result=ok`, sh`echo elapsed=$(( $(date +%s) - start ))`);
   }
-  lines.push(args.port !== undefined ? portCheck(args) : pathCheck(args));
-  const cond = waitsForAbsence(args) ? '! check' : 'check';
-  lines.push(
-    `end=$(( start + ${Math.ceil(timeout)} ))`,
-    'while :; do',
-    `  if ${cond}; then echo result=ok; echo elapsed=$(( $(date +%s) - start )); exit 0; fi`,
-    '  now=$(date +%s)',
-    '  if [ "$now" -ge "$end" ]; then echo result=timeout; echo elapsed=$(( now - start )); exit 0; fi',
-    `  sleep ${quote(args.sleep ?? 1)}`,
-    'done',
+  const cond = waitsForAbsence(args) ? sh`! check` : sh`check`;
+  return lines(
+    start,
+    args.port !== undefined ? portCheck(args) : pathCheck(args),
+    sh`end=$(( start + ${Math.ceil(timeout)} ))`,
+    sh`while :; do`,
+    sh`  if ${cond}; then echo result=ok; echo elapsed=$(( $(date +%s) - start )); exit 0; fi`,
+    sh`  now=$(date +%s)`,
+    sh`  if [ "$now" -ge "$end" ]; then echo result=timeout; echo elapsed=$(( now - start )); exit 0; fi`,
+    sh`  sleep ${args.sleep ?? 1}`,
+    sh`done`,
   );
-  return lines.join('\n');
 }
 
 function parse(out: ExecResult, args: Args): WaitState {

@@ -6,6 +6,7 @@
  * validation, the TypeScript type of the arguments and `tsplay modules` documentation.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
+import type { Shell } from './sh.js';
 
 /** Facts as gathered by src/facts: the `ansible_facts` mapping (keys without `ansible_`). */
 export type Facts = Record<string, any>;
@@ -111,8 +112,8 @@ export interface ModuleDef<A = any, S = any> {
   local?(args: A, ctx: ControllerContext): LocalResult | Promise<LocalResult>;
   /** Controller-side preparation of args (read a src file, render a template). */
   prepare?(args: A, ctx: ControllerContext): Promise<A> | A;
-  /** Shell script printing the current state; absent or empty means no probe round trip. */
-  probe?(args: A, facts: Facts): string;
+  /** Shell script (built with sh``) printing the current state; absent or empty means no probe round trip. */
+  probe?(args: A, facts: Facts): Shell;
   /**
    * false when the probe must run at the task's own time (wait_for polls): it is then never
    * batched with earlier tasks' probes.

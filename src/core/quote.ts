@@ -1,7 +1,8 @@
 /**
- * The one shell-quoting helper. Every value that reaches a remote or local shell goes through
- * quote(); no other code builds shell text from values. Single quotes make every byte literal
- * in POSIX sh; a single quote itself is closed, escaped and reopened.
+ * The one shell-quoting helper, called by the sh`` tag (src/core/sh.ts) and nowhere else: every
+ * value that reaches a remote or local shell is interpolated into sh`` and quoted here. Single
+ * quotes make every byte literal in POSIX sh; a single quote itself is closed, escaped and
+ * reopened.
  */
 export function quote(value: string | number): string {
   const s = String(value);

@@ -1,70 +1,63 @@
 /**
  * Turns a plan's typed steps into one POSIX shell script, so that applying a plan costs one
- * round trip. Every value is quoted by quote(); file contents travel base64-encoded in a
- * here-document whose delimiter cannot occur in base64 text.
+ * round trip. Every value goes through sh`` (quoted by construction); file contents travel
+ * base64-encoded in a here-document whose delimiter cannot occur in base64 text.
  */
 import { posix } from 'node:path';
-import { quote, quoteArgv } from './quote.js';
+import { chownSpec } from './attrs.js';
 import type { ExecStep, PutStep, Step } from './module.js';
+import { lines, raw, type Shell, sh } from './sh.js';
 
-const EOF_MARK = 'TSPLAY_EOF';
+/** Ends the here-document opened in putLines(). */
+const EOF_MARK = raw('TSPLAY_EOF');
 
-function execLine(step: ExecStep): string {
-  let cmd = quoteArgv(step.argv);
-  if (step.stdin !== undefined) cmd = `printf '%s' ${quote(step.stdin)} | ${cmd}`;
-  if (step.cwd) cmd = `cd ${quote(step.cwd)} && ${cmd}`;
+function execLine(step: ExecStep): Shell {
+  let cmd = sh`${step.argv}`;
+  if (step.stdin !== undefined) cmd = sh`printf '%s' ${step.stdin} | ${cmd}`;
+  if (step.cwd) cmd = sh`cd ${step.cwd} && ${cmd}`;
   const ok = step.okCodes ?? [0];
   if (ok.length === 1 && ok[0] === 0) return cmd;
-  return `rc=0; { ${cmd}; } || rc=$?; case $rc in ${ok.join('|')}) ;; *) exit $rc;; esac`;
+  return sh`rc=0; { ${cmd}; } || rc=$?; case $rc in ${raw(ok.map((c) => String(Math.trunc(c))).join('|'))}) ;; *) exit $rc;; esac`;
 }
 
-function base64Lines(content: string | Uint8Array): string {
+/** base64 of the content in 76-column lines: only [A-Za-z0-9+/=], so it is safe unquoted. */
+function base64Lines(content: string | Uint8Array): Shell {
   const b64 = Buffer.from(content).toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
-  return lines.join('\n');
+  const out: string[] = [];
+  for (let i = 0; i < b64.length; i += 76) out.push(b64.slice(i, i + 76));
+  return raw(out.join('\n'));
 }
 
-function putLines(step: PutStep): string[] {
-  const dest = quote(step.path);
-  const dir = quote(posix.dirname(step.path));
-  const out = [`t=$(mktemp ${dir}/.tsplay.XXXXXX)`, `base64 -d > "$t" <<'${EOF_MARK}'`, base64Lines(step.content), EOF_MARK];
-  if (step.backup) out.push(`if [ -f ${dest} ]; then cp -p ${dest} ${dest}.$(date +%Y-%m-%d@%H:%M:%S)~; fi`);
-  // A new file gets 0666 less the umask, an existing one keeps its mode and owner, as Ansible does.
-  if (step.mode) out.push(`chmod ${quote(step.mode)} "$t"`);
-  else out.push(`if [ -e ${dest} ]; then chmod "$(stat -c %a ${dest})" "$t"; else chmod "$(printf '%o' $((0666 & ~0$(umask))))" "$t"; fi`);
-  if (step.owner || step.group) out.push(`chown ${quote(`${step.owner ?? ''}${step.group ? ':' + step.group : ''}`)} "$t"`);
-  else out.push(`if [ -e ${dest} ]; then chown "$(stat -c %u:%g ${dest})" "$t" 2>/dev/null || true; fi`);
-  out.push(`mv -f "$t" ${dest}`);
-  return out;
+function putLines(step: PutStep): Shell {
+  const dest = step.path;
+  return lines(
+    sh`t=$(mktemp ${posix.dirname(dest)}/.tsplay.XXXXXX)`,
+    sh`base64 -d > "$t" <<'TSPLAY_EOF'`,
+    base64Lines(step.content),
+    EOF_MARK,
+    step.backup && sh`if [ -f ${dest} ]; then cp -p ${dest} ${dest}.$(date +%Y-%m-%d@%H:%M:%S)~; fi`,
+    // A new file gets 0666 less the umask, an existing one keeps its mode and owner, as Ansible does.
+    step.mode
+      ? sh`chmod ${step.mode} "$t"`
+      : sh`if [ -e ${dest} ]; then chmod "$(stat -c %a ${dest})" "$t"; else chmod "$(printf '%o' $((0666 & ~0$(umask))))" "$t"; fi`,
+    step.owner || step.group
+      ? sh`chown ${chownSpec(step.owner, step.group)} "$t"`
+      : sh`if [ -e ${dest} ]; then chown "$(stat -c %u:%g ${dest})" "$t" 2>/dev/null || true; fi`,
+    sh`mv -f "$t" ${dest}`,
+  );
 }
 
 /** One script applying every step in order; the first failing step ends it with its exit code. */
-export function compileSteps(steps: readonly Step[]): string {
-  const lines = ['set -e'];
-  for (const step of steps) {
-    if (step.kind === 'exec') lines.push(execLine(step));
-    else lines.push(...putLines(step));
-  }
-  return lines.join('\n') + '\n';
+export function compileSteps(steps: readonly Step[]): Shell {
+  return lines(sh`set -e`, ...steps.map((s) => (s.kind === 'exec' ? execLine(s) : putLines(s))), raw(''));
 }
 
 /** Prefixes a script with exported environment variables. */
-export function withEnvironment(script: string, env: Record<string, string> | undefined): string {
+export function withEnvironment(script: Shell, env: Record<string, string> | undefined): Shell {
   if (!env || Object.keys(env).length === 0) return script;
   const exports = Object.entries(env).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name: ${k}`);
-    return `export ${k}=${quote(v)}`;
+    return sh`export ${raw(k)}=${v}`;
   });
-  return exports.join('\n') + '\n' + script;
-}
-
-/** The command line that runs a script as another user through sudo, never prompting. */
-export function becomeCommand(script: string, user: string): string {
-  return `sudo -n -H -u ${quote(user)} -- /bin/sh -c ${quote(script)}`;
-}
-
-/** The command line that runs a script with the remote user's POSIX shell. */
-export function shCommand(script: string): string {
-  return `/bin/sh -c ${quote(script)}`;
+  return lines(...exports, script);
 }

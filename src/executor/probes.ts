@@ -22,13 +22,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ExecResult } from '../core/module.js';
+import { lines, raw, type Shell, sh } from '../core/sh.js';
 
 /** How far ahead a batch looks, in task results (loop items count one each). */
 export const LOOKAHEAD = 64;
 
 export interface ProbeRequest {
   /** The probe script as the task will compute it. */
-  script: string;
+  script: Shell;
   /** Become user and environment: only probes sharing the current task's go in its batch. */
   context: string;
 }
@@ -40,11 +41,11 @@ export class ProbeCache {
   lookAhead = true;
 
   private static key(r: ProbeRequest): string {
-    return `${r.context}\0${r.script}`;
+    return `${r.context}\0${r.script.text}`;
   }
 
   /** A cached result: valid until the next clear(), which every apply makes. */
-  take(r: ProbeRequest): ExecResult | undefined {
+  get(r: ProbeRequest): ExecResult | undefined {
     return this.entries.get(ProbeCache.key(r))?.res;
   }
 
@@ -70,12 +71,11 @@ export class ProbeCache {
  * framed on its own: stdout gets `<nonce>:rc=N` after a script's output, stderr `<nonce>:end`,
  * so the batch starts no process beyond the subshells (no temporary file, no cat).
  */
-export function batchScript(scripts: string[], nonce: string): string {
-  const lines: string[] = [];
-  for (const s of scripts) {
-    lines.push(`(\n${s}\n); r=$?`, `printf '\\n${nonce}:rc=%s\\n' "$r"`, `printf '\\n${nonce}:end\\n' >&2`);
-  }
-  return lines.join('\n') + '\n';
+export function batchScript(scripts: Shell[], nonce: string): Shell {
+  if (!/^\w+$/.test(nonce)) throw new Error(`invalid batch nonce: ${nonce}`);
+  const rc = `\\n${nonce}:rc=%s\\n`;
+  const end = `\\n${nonce}:end\\n`;
+  return lines(...scripts.map((s) => sh`(\n${s}\n); r=$?\nprintf ${rc} "$r"\nprintf ${end} >&2`), raw(''));
 }
 
 export function newNonce(): string {

@@ -9,6 +9,7 @@ import { isAbsolute, join } from 'node:path';
 import { UserError, formatPos } from '../core/errors.js';
 import type { ControllerContext, ExecResult, FileDiff, ModuleDef, Plan } from '../core/module.js';
 import { compileSteps, withEnvironment } from '../core/script.js';
+import type { Shell } from '../core/sh.js';
 import { checkArgs } from '../playbook/args.js';
 import type { Task } from '../playbook/types.js';
 import { markUnsafe, truthy } from '../template/index.js';
@@ -105,13 +106,13 @@ function probeContext(o: ExecOptions): string {
   return JSON.stringify([o.become, o.env ?? {}]);
 }
 
-async function remote(ctx: PlayContext, h: HostState, task: Task, phase: 'probe' | 'apply', script: string, opts: ExecOptions): Promise<ExecResult> {
+async function remote(ctx: PlayContext, h: HostState, task: Task, phase: 'probe' | 'apply', script: Shell, opts: ExecOptions): Promise<ExecResult> {
   const t = h.transport!;
   const full = withEnvironment(script, opts.env);
   const timeoutMs = task.timeout ? task.timeout * 1000 : ctx.settings.taskTimeoutMs;
-  const res = await t.run(full, { become: opts.become, timeoutMs });
+  const res = await t.run(full.text, { become: opts.become, timeoutMs });
   if (ctx.settings.verbosity > 0 && !task.noLog) {
-    ctx.emit({ kind: 'host_command', host: h.name, task: task.name ?? task.action, phase, script, rc: res.rc, stdout: res.stdout, stderr: res.stderr });
+    ctx.emit({ kind: 'host_command', host: h.name, task: task.name ?? task.action, phase, script: script.text, rc: res.rc, stdout: res.stdout, stderr: res.stderr });
   }
   return res;
 }
@@ -159,7 +160,7 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
         if (resolved.problem) continue;
         const args = m.prepare ? await m.prepare(resolved.args, controller(ctx, h, vars, t)) : resolved.args;
         const script = m.probe(args, h.facts ?? {});
-        if (script && probeContext(execOptions(ctx, t, vars)) === context) out.push({ script, context });
+        if (script.text && probeContext(execOptions(ctx, t, vars)) === context) out.push({ script, context });
       } catch {
         continue;
       }
@@ -170,11 +171,11 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
 
 /** Probe requests whose scripts are not in `seen` (which gains them), each once. */
 function distinct(reqs: ProbeRequest[], seen = new Set<string>()): ProbeRequest[] {
-  return reqs.filter((r) => !seen.has(r.script) && seen.add(r.script));
+  return reqs.filter((r) => !seen.has(r.script.text) && seen.add(r.script.text));
 }
 
 /** Runs `script` and then the probes `along` in one round trip (probes.ts); one result per script, `script`'s first. */
-async function withProbes(ctx: PlayContext, h: HostState, task: Task, phase: 'probe' | 'apply', script: string, along: ProbeRequest[], opts: ExecOptions): Promise<ExecResult[]> {
+async function withProbes(ctx: PlayContext, h: HostState, task: Task, phase: 'probe' | 'apply', script: Shell, along: ProbeRequest[], opts: ExecOptions): Promise<ExecResult[]> {
   if (along.length === 0) return [await remote(ctx, h, task, phase, script, opts)];
   const nonce = newNonce();
   const out = await remote(ctx, h, task, phase, batchScript([script, ...along.map((r) => r.script)], nonce), opts);
@@ -182,13 +183,13 @@ async function withProbes(ctx: PlayContext, h: HostState, task: Task, phase: 'pr
 }
 
 /** One probe, from the host's cache or in a round trip that also probes the tasks ahead (probes.ts). */
-async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: string, opts: ExecOptions): Promise<{ out: ExecResult; cached: boolean }> {
+async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: Shell, opts: ExecOptions): Promise<{ out: ExecResult; cached: boolean }> {
   // A probe that must run at its task's own time (wait_for polls) is never cached nor batched.
   if (task.module.prefetch === false) return { out: await remote(ctx, h, task, 'probe', script, opts), cached: false };
   const req = { script, context: probeContext(opts) };
-  const cached = h.probes.take(req);
+  const cached = h.probes.get(req);
   if (cached) return { out: cached, cached: h.probes.lookedAhead(req) };
-  const ahead = h.probes.lookAhead ? distinct(await upcomingProbes(ctx, h, task, req.context), new Set([script])) : [];
+  const ahead = h.probes.lookAhead ? distinct(await upcomingProbes(ctx, h, task, req.context), new Set([script.text])) : [];
   const results = await withProbes(ctx, h, task, 'probe', script, ahead, opts);
   [req, ...ahead].forEach((r, i) => h.probes.put(r, results[i]!));
   return { out: results[0]!, cached: false };
@@ -199,7 +200,7 @@ async function probeHost(ctx: PlayContext, h: HostState, task: Task, script: str
  * tasks keep changing, the batch ahead while looking ahead. The probes run after the apply, so
  * they read what it left; they are cached for the tasks that will compute the same scripts.
  */
-async function applyWithNextProbes(ctx: PlayContext, h: HostState, task: Task, item: number, script: string, opts: ExecOptions): Promise<ExecResult> {
+async function applyWithNextProbes(ctx: PlayContext, h: HostState, task: Task, item: number, script: Shell, opts: ExecOptions): Promise<ExecResult> {
   const lookedAhead = h.probes.lookAhead;
   const next = distinct(await upcomingProbes(ctx, h, task, probeContext(opts), { afterItem: item, max: lookedAhead ? LOOKAHEAD : 1 }));
   const results = await withProbes(ctx, h, task, 'apply', script, next, opts);
@@ -229,7 +230,7 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars,
   // An empty probe script (command without creates/removes) costs no round trip: parse() sees empty output.
   const probe = module.probe?.(args, h.facts ?? {});
   if (probe !== undefined) {
-    const probed = probe ? await probeHost(ctx, h, task, probe, opts) : { out: { rc: 0, stdout: '', stderr: '' }, cached: false };
+    const probed = probe.text ? await probeHost(ctx, h, task, probe, opts) : { out: { rc: 0, stdout: '', stderr: '' }, cached: false };
     servedFromCache = probed.cached;
     state = module.parse ? module.parse(probed.out, args) : probed.out;
   }
@@ -239,7 +240,7 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars,
   if (plan.diff?.length) base.diff = plan.diff.map((d) => ({ before: d.before, after: d.after, before_header: d.path, after_header: d.path }));
   if (plan.failed) return failure(plan.failed, base);
   const willChange = plan.changed ?? plan.steps.length > 0;
-  if (plan.steps.length === 0 && probe) h.probes.lookAhead = true;
+  if (plan.steps.length === 0 && probe?.text) h.probes.lookAhead = true;
   if (plan.steps.length === 0 || cc.check) {
     if (cc.check && plan.unpredictable && plan.steps.length > 0) {
       return { status: 'skipped', result: { changed: false, skipped: true, msg: 'skipped, running in check mode' } };
@@ -248,7 +249,7 @@ async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars,
     return { status: willChange ? 'changed' : 'ok', result: { changed: willChange, ...base, ...extra, ...(plan.reason ? { msg: plan.reason } : {}) }, diff: plan.diff };
   }
   // Whatever was probed ahead may be stale once anything is applied.
-  h.probes.clear({ keepLookingAhead: servedFromCache || !probe });
+  h.probes.clear({ keepLookingAhead: servedFromCache || !probe?.text });
   const applied = await applyWithNextProbes(ctx, h, task, item, compileSteps(plan.steps), opts);
   const extra = module.result ? module.result(args, state, applied) : {};
   const result: Record<string, unknown> = { changed: willChange, ...base, ...extra };

@@ -3,7 +3,7 @@
  * argument of `sh -c` (the kernel limits a single argument to 128 KiB); larger ones (big file
  * contents) travel on standard input into a private temporary file that sh then runs.
  */
-import { quote } from '../core/quote.js';
+import { type Shell, sh } from '../core/sh.js';
 
 const INLINE_MAX = 96 * 1024;
 
@@ -12,20 +12,12 @@ export interface RemoteCommand {
   stdin?: string;
 }
 
-function asUser(inner: string, become: string | false | undefined): string {
-  return become ? `sudo -n -H -u ${quote(become)} -- ${inner}` : inner;
+function asUser(inner: Shell, become: string | false | undefined): Shell {
+  return become ? sh`sudo -n -H -u ${become} -- ${inner}` : inner;
 }
 
 export function remoteCommand(script: string, become?: string | false): RemoteCommand {
-  if (Buffer.byteLength(script) <= INLINE_MAX) return { command: asUser(`/bin/sh -c ${quote(script)}`, become) };
-  const runner = [
-    't=$(mktemp) || exit 1',
-    'cat > "$t"',
-    'chmod 0644 "$t"',
-    `${asUser('/bin/sh "$t"', become)} </dev/null`,
-    'rc=$?',
-    'rm -f "$t"',
-    'exit $rc',
-  ].join('; ');
-  return { command: `/bin/sh -c ${quote(runner)}`, stdin: script };
+  if (Buffer.byteLength(script) <= INLINE_MAX) return { command: asUser(sh`/bin/sh -c ${script}`, become).text };
+  const runner = sh`t=$(mktemp) || exit 1; cat > "$t"; chmod 0644 "$t"; ${asUser(sh`/bin/sh "$t"`, become)} </dev/null; rc=$?; rm -f "$t"; exit $rc`;
+  return { command: sh`/bin/sh -c ${runner.text}`.text, stdin: script };
 }

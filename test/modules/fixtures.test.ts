@@ -25,6 +25,7 @@ import { describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import type { ModuleDef, Plan, Step } from '../../src/core/module.js';
 import { compileSteps } from '../../src/core/script.js';
+import { Shell } from '../../src/core/sh.js';
 import { findModule, modules } from '../../modules/index.js';
 import { fakeController, templarController, validateArgs } from './harness.js';
 
@@ -63,10 +64,12 @@ function plainSteps(steps: Step[]): unknown[] {
   return steps.map((s) => (s.kind === 'put' && typeof s.content !== 'string' ? { ...s, content: { base64: Buffer.from(s.content).toString('base64') } } : s));
 }
 
-function syntaxCheck(script: string, what: string): void {
-  if (!script) return;
-  const r = spawnSync('/bin/sh', ['-n', '-c', script], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `${what} is valid POSIX sh: ${r.stderr}\n${script}`);
+/** A script is built with sh`` (a Shell, never a string) and is valid POSIX sh. */
+function syntaxCheck(script: unknown, what: string): void {
+  assert.ok(script instanceof Shell, `${what} is built with sh\`\` (src/core/sh.ts), not as a string`);
+  if (!script.text) return;
+  const r = spawnSync('/bin/sh', ['-n', '-c', script.text], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `${what} is valid POSIX sh: ${r.stderr}\n${script.text}`);
 }
 
 async function runPlanFixture(m: ModuleDef, fx: Fixture): Promise<void> {
@@ -100,7 +103,7 @@ async function runPlanFixture(m: ModuleDef, fx: Fixture): Promise<void> {
   if (ex.reason !== undefined) assert.equal(plan.reason, ex.reason);
   if (ex.unpredictable !== undefined) assert.equal(plan.unpredictable ?? false, ex.unpredictable);
   for (const [k, v] of Object.entries(ex.result ?? {})) assert.deepEqual(plan.result?.[k], v, `result.${k}`);
-  syntaxCheck(plan.steps.length ? compileSteps(plan.steps) : '', 'compiled plan');
+  if (plan.steps.length) syntaxCheck(compileSteps(plan.steps), 'compiled plan');
   // plan() is pure: the same inputs give the same plan.
   assert.deepEqual(m.plan!(args, structuredClone(fx.state), fx.facts ?? {}), plan);
 }

@@ -7,16 +7,17 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
 import type { ControllerContext, ExecResult, Facts, ModuleDef, Plan } from '../../src/core/module.js';
 import { compileSteps } from '../../src/core/script.js';
+import type { Shell } from '../../src/core/sh.js';
+import { checkArgs } from '../../src/playbook/args.js';
 import { Templar, truthy } from '../../src/template/index.js';
 import { conditionText } from '../../src/executor/task.js';
 
 /** Runs a script with /bin/sh -c (dash on Debian), as a transport would on a host. */
-export function sh(script: string, stdin?: string): Promise<ExecResult> {
+export function sh(script: Shell, stdin?: string): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', script.text], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -29,21 +30,12 @@ export function sh(script: string, stdin?: string): Promise<ExecResult> {
   });
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
-const compiled = new WeakMap<object, ReturnType<Ajv['compile']>>();
-
-function formatError(e: ErrorObject): string {
-  const p = e.params as Record<string, unknown>;
-  const prop = p.missingProperty ?? p.additionalProperty;
-  return `${e.instancePath || '/'}${prop ? ` '${prop}'` : ''}: ${e.message}`;
-}
-
-/** Validates (and completes with defaults, in place) module args; returns the problems found. */
+/**
+ * Validates (and completes with defaults and Ansible's coercions, in place) module args exactly
+ * as the executor does (src/playbook/args.ts); returns each problem as the run would print it.
+ */
 export function validateArgs(m: ModuleDef, args: Record<string, unknown>): string[] {
-  let v = compiled.get(m.schema);
-  if (!v) compiled.set(m.schema, (v = ajv.compile(m.schema)));
-  if (v(args)) return [];
-  return (v.errors ?? []).map(formatError);
+  return checkArgs(m, args).map((p) => p.message + (p.hint ? ` (${p.hint})` : ''));
 }
 
 /** A controller context whose files come from a map (name -> text) and whose render() substitutes {{ var }}. */
@@ -78,7 +70,7 @@ export function templarController(vars: Record<string, unknown>, check = false):
 }
 
 export interface Round {
-  script: string;
+  script: Shell | undefined;
   out: ExecResult;
   state: unknown;
   plan: Plan;
@@ -86,8 +78,8 @@ export interface Round {
 
 /** Probe (for real, with /bin/sh) then plan: exactly what check mode does. */
 export async function probeAndPlan(m: ModuleDef, args: any, facts: Facts = {}): Promise<Round> {
-  const script = m.probe ? m.probe(args, facts) : '';
-  const out = script ? await sh(script) : { rc: 0, stdout: '', stderr: '' };
+  const script = m.probe?.(args, facts);
+  const out = script?.text ? await sh(script) : { rc: 0, stdout: '', stderr: '' };
   const state = m.parse ? m.parse(out, args) : out;
   const plan = m.plan!(args, state, facts);
   return { script, out, state, plan };

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { findModule, moduleNames, modules, suggestModule } from '../../modules/index.js';
+import { moduleDoc } from '../../src/cli/modules-doc.js';
 import { validateArgs } from './harness.js';
 
 test('short names and fully qualified names find the same module', () => {
@@ -45,6 +46,9 @@ for (const m of modules) {
       assert.ok(typeof prop.description === 'string' && prop.description.length > 5, `${m.name}.${key} has a description`);
     }
     if (m.freeForm) assert.ok(m.freeForm in schema.properties, 'the free-form option exists');
+    // The documented options (`tsplay modules NAME`, the README reference) are exactly the schema's.
+    const documented = [...moduleDoc(m).matchAll(/^  (\w+)(?: \(free form\))?  \(/gm)].map((d) => d[1]);
+    assert.deepEqual(documented, Object.keys(schema.properties ?? {}), 'every option documented once, and nothing else');
     assert.ok(m.examples, 'has examples');
     const tasks = parseYaml(m.examples!, { version: '1.1' }) as Record<string, unknown>[];
     for (const task of tasks) {

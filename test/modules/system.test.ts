@@ -15,8 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ControllerContext, ExecResult, Facts, ModuleDef, Plan } from '../../src/core/module.js';
 import { quote } from '../../src/core/quote.js';
-import { compileSteps } from '../../src/core/script.js';
-import { checkArgs } from '../../src/playbook/args.js';
+import { apply, probeAndPlan, type Round, validateArgs } from './harness.js';
 import { service } from '../../modules/service/index.js';
 import { packageModule, apt } from '../../modules/package/index.js';
 import { user } from '../../modules/user/index.js';
@@ -30,7 +29,8 @@ const FACTS: Facts = { os_family: 'Debian', pkg_mgr: 'apt', service_mgr: 'sysvin
 const isRoot = process.getuid?.() === 0;
 const suffix = randomBytes(3).toString('hex');
 
-function sh(script: string): ExecResult {
+/** A setup or clean-up command on this machine (not a module's script). */
+function run(script: string): ExecResult {
   const r = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', timeout: 300_000 });
   return { rc: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
@@ -38,34 +38,30 @@ function sh(script: string): ExecResult {
 /** The module's own schema check (defaults filled in), as the executor runs it. */
 function checked(mod: ModuleDef, args: Record<string, unknown>): Record<string, unknown> {
   const copy = structuredClone(args);
-  const problems = checkArgs(mod, copy);
-  assert.deepEqual(problems, [], `args for ${mod.name} should be valid`);
+  assert.deepEqual(validateArgs(mod, copy), [], `args for ${mod.name} should be valid`);
   return copy;
 }
 
 /** Probe and plan only: what check mode does. */
-function check(mod: ModuleDef, rawArgs: Record<string, unknown>, facts: Facts = FACTS): { plan: Plan; state: any } {
-  const args = checked(mod, rawArgs);
-  const out = sh(mod.probe!(args, facts));
-  const state = mod.parse!(out, args);
-  return { plan: mod.plan!(args, state, facts), state };
+function check(mod: ModuleDef, rawArgs: Record<string, unknown>, facts: Facts = FACTS): Promise<Round & { state: any }> {
+  return probeAndPlan(mod, checked(mod, rawArgs), facts);
 }
 
 /** Probe, plan, apply: one converge as the executor does it. Returns the plan that was applied. */
-function converge(mod: ModuleDef, args: Record<string, unknown>, facts: Facts = FACTS): Plan {
-  const { plan } = check(mod, args, facts);
+async function converge(mod: ModuleDef, args: Record<string, unknown>, facts: Facts = FACTS): Promise<Plan> {
+  const { plan } = await await check(mod, args, facts);
   assert.equal(plan.failed, undefined, `plan failed: ${plan.failed}`);
   if (plan.steps.length) {
-    const r = sh(compileSteps(plan.steps));
+    const r = await apply(plan);
     assert.equal(r.rc, 0, `apply failed (rc ${r.rc}): ${r.stderr}`);
   }
   return plan;
 }
 
 /** Converges and checks that a second run has nothing to do (Ansible's changed, then ok). */
-function convergeTwice(mod: ModuleDef, args: Record<string, unknown>, facts: Facts = FACTS): Plan {
-  const first = converge(mod, args, facts);
-  const again = check(mod, args, facts).plan;
+async function convergeTwice(mod: ModuleDef, args: Record<string, unknown>, facts: Facts = FACTS): Promise<Plan> {
+  const first = await await converge(mod, args, facts);
+  const again = (await await check(mod, args, facts)).plan;
   assert.equal(again.failed, undefined);
   assert.deepEqual(again.steps, [], `second run should be ok, plan was ${JSON.stringify(again.steps)}`);
   assert.ok(again.reason, 'an ok plan says why');
@@ -79,36 +75,36 @@ function argvs(plan: Plan): string[][] {
 describe('group (real, root)', { skip: !isRoot && 'needs root' }, () => {
   const name = `tsplay-test-${suffix}g`;
   after(() => {
-    sh(`getent group -- ${quote(name)} >/dev/null && groupdel ${quote(name)}`);
+    run(`getent group -- ${quote(name)} >/dev/null && groupdel ${quote(name)}`);
   });
 
-  it('creates, renumbers and removes a group idempotently', () => {
-    const created = convergeTwice(group, { name });
+  it('creates, renumbers and removes a group idempotently', async () => {
+    const created = await convergeTwice(group, { name });
     assert.deepEqual(argvs(created), [['groupadd', name]]);
-    const gid1 = Number(sh(`getent group -- ${quote(name)} | cut -d: -f3`).stdout.trim());
+    const gid1 = Number(run(`getent group -- ${quote(name)} | cut -d: -f3`).stdout.trim());
     assert.ok(gid1 > 0);
 
     // A gid nobody uses, above the usual ranges.
     let gid = 42000 + Math.floor(Math.random() * 1000);
-    while (sh(`getent group ${gid}`).rc === 0) gid++;
-    const renumbered = convergeTwice(group, { name, gid });
+    while (run(`getent group ${gid}`).rc === 0) gid++;
+    const renumbered = await convergeTwice(group, { name, gid });
     assert.deepEqual(argvs(renumbered), [['groupmod', '-g', String(gid), name]]);
     assert.equal(renumbered.diff?.[0]?.before, `state: present\ngid: ${gid1}\n`);
-    assert.equal(sh(`getent group -- ${quote(name)} | cut -d: -f3`).stdout.trim(), String(gid));
+    assert.equal(run(`getent group -- ${quote(name)} | cut -d: -f3`).stdout.trim(), String(gid));
 
-    const removed = convergeTwice(group, { name, state: 'absent' });
+    const removed = await convergeTwice(group, { name, state: 'absent' });
     assert.deepEqual(argvs(removed), [['groupdel', name]]);
-    assert.notEqual(sh(`getent group -- ${quote(name)}`).rc, 0);
+    assert.notEqual(run(`getent group -- ${quote(name)}`).rc, 0);
   });
 
-  it('creates a system group below the normal gid range', () => {
+  it('creates a system group below the normal gid range', async () => {
     const sys = `${name}s`;
     try {
-      convergeTwice(group, { name: sys, system: true });
-      const gid = Number(sh(`getent group -- ${quote(sys)} | cut -d: -f3`).stdout.trim());
+      await convergeTwice(group, { name: sys, system: true });
+      const gid = Number(run(`getent group -- ${quote(sys)} | cut -d: -f3`).stdout.trim());
       assert.ok(gid < 1000, `system gid ${gid}`);
     } finally {
-      sh(`getent group -- ${quote(sys)} >/dev/null && groupdel ${quote(sys)}`);
+      run(`getent group -- ${quote(sys)} >/dev/null && groupdel ${quote(sys)}`);
     }
   });
 });
@@ -118,78 +114,78 @@ describe('user (real, root)', { skip: !isRoot && 'needs root' }, () => {
   const extra = `tsplay-test-${suffix}x`;
   const home = `/home/${name}`;
   after(() => {
-    sh(`getent passwd -- ${quote(name)} >/dev/null && userdel -r ${quote(name)} 2>/dev/null`);
-    sh(`getent group -- ${quote(name)} >/dev/null && groupdel ${quote(name)}`);
-    sh(`getent group -- ${quote(extra)} >/dev/null && groupdel ${quote(extra)}`);
+    run(`getent passwd -- ${quote(name)} >/dev/null && userdel -r ${quote(name)} 2>/dev/null`);
+    run(`getent group -- ${quote(name)} >/dev/null && groupdel ${quote(name)}`);
+    run(`getent group -- ${quote(extra)} >/dev/null && groupdel ${quote(extra)}`);
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('fails clearly when a named group does not exist, whatever its name holds', () => {
-    const { plan } = check(user, { name, groups: [`${extra}-missing`] });
+  it('fails clearly when a named group does not exist, whatever its name holds', async () => {
+    const { plan } = await check(user, { name, groups: [`${extra}-missing`] });
     assert.equal(plan.failed, `Group ${extra}-missing does not exist`);
     const odd = `it's $(touch /tmp/tsplay-pwned-${suffix}) -x`;
-    assert.equal(check(user, { name, group: odd }).plan.failed, `Group ${odd} does not exist`);
+    assert.equal((await check(user, { name, group: odd })).plan.failed, `Group ${odd} does not exist`);
     assert.ok(!existsSync(`/tmp/tsplay-pwned-${suffix}`), 'the probe quoted the value');
-    assert.notEqual(sh(`getent passwd -- ${quote(name)}`).rc, 0, 'nothing was created');
+    assert.notEqual(run(`getent passwd -- ${quote(name)}`).rc, 0, 'nothing was created');
   });
 
-  it('creates, changes and removes an account idempotently', () => {
-    converge(group, { name: extra });
+  it('creates, changes and removes an account idempotently', async () => {
+    await converge(group, { name: extra });
     const args = { name, shell: '/bin/sh', comment: 'tsplay test', groups: extra };
-    const created = convergeTwice(user, args);
+    const created = await convergeTwice(user, args);
     assert.equal(argvs(created)[0]?.[0], 'useradd');
     assert.ok(argvs(created)[0]!.includes('-m'));
-    const pw = sh(`getent passwd -- ${quote(name)}`).stdout.trim().split(':');
+    const pw = run(`getent passwd -- ${quote(name)}`).stdout.trim().split(':');
     assert.equal(pw[4], 'tsplay test');
     assert.equal(pw[6], '/bin/sh');
     assert.ok(existsSync(home), 'home directory created');
-    assert.ok(sh(`id -Gn -- ${quote(name)}`).stdout.split(/\s+/).includes(extra));
+    assert.ok(run(`id -Gn -- ${quote(name)}`).stdout.split(/\s+/).includes(extra));
 
     // Check mode on a drifted account: the plan sees the change, the host does not move.
-    const drift = check(user, { ...args, shell: '/bin/bash' });
+    const drift = await check(user, { ...args, shell: '/bin/bash' });
     assert.deepEqual(argvs(drift.plan), [['usermod', '-s', '/bin/bash', name]]);
     assert.deepEqual(drift.plan.diff, [{ path: `user ${name}`, before: 'state: present\nshell: /bin/sh\n', after: 'state: present\nshell: /bin/bash\n' }]);
-    assert.equal(sh(`getent passwd -- ${quote(name)} | cut -d: -f7`).stdout.trim(), '/bin/sh');
+    assert.equal(run(`getent passwd -- ${quote(name)} | cut -d: -f7`).stdout.trim(), '/bin/sh');
 
-    const reshelled = convergeTwice(user, { ...args, shell: '/bin/bash' });
+    const reshelled = await convergeTwice(user, { ...args, shell: '/bin/bash' });
     assert.deepEqual(argvs(reshelled), [['usermod', '-s', '/bin/bash', name]]);
-    assert.equal(sh(`getent passwd -- ${quote(name)} | cut -d: -f7`).stdout.trim(), '/bin/bash');
+    assert.equal(run(`getent passwd -- ${quote(name)} | cut -d: -f7`).stdout.trim(), '/bin/bash');
 
     // append with no new group is ok; replacing with an empty list drops the group.
-    assert.deepEqual(check(user, { name, groups: [], append: true }).plan.steps, []);
-    const dropped = convergeTwice(user, { name, groups: '' });
+    assert.deepEqual((await check(user, { name, groups: [], append: true })).plan.steps, []);
+    const dropped = await convergeTwice(user, { name, groups: '' });
     assert.deepEqual(argvs(dropped), [['usermod', '-G', '', name]]);
-    assert.ok(!sh(`id -Gn -- ${quote(name)}`).stdout.split(/\s+/).includes(extra));
+    assert.ok(!run(`id -Gn -- ${quote(name)}`).stdout.split(/\s+/).includes(extra));
 
     // A password hash is compared with /etc/shadow.
     const hash = '$6$tsplaysalt$Qx2QDQ2ad3/2o8qkCsQfRzGbkgyMnyc9J5oLGmNNVvE5a9ZvN0oeN4PoAeM0sIyVtx3nU.hFNnF1aHfnGsGNd1';
-    const pass = convergeTwice(user, { name, password: hash });
+    const pass = await convergeTwice(user, { name, password: hash });
     assert.deepEqual(argvs(pass), [['usermod', '-p', hash, name]]);
-    assert.equal(sh(`getent shadow -- ${quote(name)} | cut -d: -f2`).stdout.trim(), hash);
-    assert.deepEqual(check(user, { name, password: 'other', update_password: 'on_create' }).plan.steps, []);
+    assert.equal(run(`getent shadow -- ${quote(name)} | cut -d: -f2`).stdout.trim(), hash);
+    assert.deepEqual((await check(user, { name, password: 'other', update_password: 'on_create' })).plan.steps, []);
 
     // A missing home directory is made again from /etc/skel.
     rmSync(home, { recursive: true, force: true });
-    const rehomed = convergeTwice(user, { name });
+    const rehomed = await convergeTwice(user, { name });
     assert.deepEqual(argvs(rehomed), [['mkhomedir_helper', name]]);
     assert.ok(existsSync(home));
-    assert.equal(sh(`stat -c %U ${quote(home)}`).stdout.trim(), name);
+    assert.equal(run(`stat -c %U ${quote(home)}`).stdout.trim(), name);
 
-    const removed = convergeTwice(user, { name, state: 'absent', remove: true });
+    const removed = await convergeTwice(user, { name, state: 'absent', remove: true });
     assert.deepEqual(argvs(removed), [['userdel', '-r', name]]);
-    assert.notEqual(sh(`getent passwd -- ${quote(name)}`).rc, 0);
+    assert.notEqual(run(`getent passwd -- ${quote(name)}`).rc, 0);
     assert.ok(!existsSync(home), 'home removed with remove: true');
   });
 
-  it('puts a new account in an existing group named like it with -N (as Ansible)', () => {
+  it('puts a new account in an existing group named like it with -N (as Ansible)', async () => {
     const twin = `${name}t`;
     try {
-      converge(group, { name: twin });
-      const plan = convergeTwice(user, { name: twin, create_home: false });
+      await converge(group, { name: twin });
+      const plan = await convergeTwice(user, { name: twin, create_home: false });
       assert.deepEqual(argvs(plan), [['useradd', '-N', '-M', twin]]);
     } finally {
-      sh(`getent passwd -- ${quote(twin)} >/dev/null && userdel ${quote(twin)}`);
-      sh(`getent group -- ${quote(twin)} >/dev/null && groupdel ${quote(twin)}`);
+      run(`getent passwd -- ${quote(twin)} >/dev/null && userdel ${quote(twin)}`);
+      run(`getent group -- ${quote(twin)} >/dev/null && groupdel ${quote(twin)}`);
     }
   });
 });
@@ -247,16 +243,16 @@ esac
         }
       }
     }
-    sh(`update-rc.d -f ${quote(name)} remove >/dev/null 2>&1`);
+    run(`update-rc.d -f ${quote(name)} remove >/dev/null 2>&1`);
     rmSync(script, { force: true });
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const logLines = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
-  const sLinks = () => sh(`ls /etc/rc?.d/S??${quote(name)} 2>/dev/null`).stdout.trim();
+  const sLinks = () => run(`ls /etc/rc?.d/S??${quote(name)} 2>/dev/null`).stdout.trim();
 
-  it('probes a stopped, never enabled script', () => {
-    const { state, plan } = check(service, { name, state: 'started', enabled: true });
+  it('probes a stopped, never enabled script', async () => {
+    const { state, plan } = await check(service, { name, state: 'started', enabled: true });
     assert.equal(state.backend, 'sysvinit');
     assert.equal(state.exists, true);
     assert.equal(state.running, false);
@@ -270,48 +266,48 @@ esac
     assert.deepEqual(logLines(), [], 'check mode did not start it');
   });
 
-  it('starts and enables, then is idempotent', () => {
-    convergeTwice(service, { name, state: 'started', enabled: true });
+  it('starts and enables, then is idempotent', async () => {
+    await convergeTwice(service, { name, state: 'started', enabled: true });
     assert.deepEqual(logLines(), ['start']);
     assert.match(sLinks(), new RegExp(`/etc/rc2\\.d/S\\d\\d${name}`));
-    const { plan } = check(service, { name, state: 'started', enabled: true });
+    const { plan } = await check(service, { name, state: 'started', enabled: true });
     assert.equal(plan.reason, `${name} is running and enabled`);
     assert.deepEqual(plan.result, { name, state: 'started', enabled: true });
   });
 
-  it('restarted and reloaded always act', () => {
-    const r1 = converge(service, { name, state: 'restarted' });
+  it('restarted and reloaded always act', async () => {
+    const r1 = await converge(service, { name, state: 'restarted' });
     assert.deepEqual(argvs(r1), [[script, 'restart']]);
-    const r2 = converge(service, { name, state: 'reloaded' });
+    const r2 = await converge(service, { name, state: 'reloaded' });
     assert.deepEqual(argvs(r2), [[script, 'reload']]);
     assert.deepEqual(logLines().slice(-2), ['restart', 'reload']);
-    assert.equal(check(service, { name, state: 'restarted' }).plan.steps.length, 1, 'still changed on a second run');
+    assert.equal((await check(service, { name, state: 'restarted' })).plan.steps.length, 1, 'still changed on a second run');
   });
 
-  it('stops and disables, then is idempotent', () => {
-    const plan = convergeTwice(service, { name, state: 'stopped', enabled: false });
+  it('stops and disables, then is idempotent', async () => {
+    const plan = await convergeTwice(service, { name, state: 'stopped', enabled: false });
     assert.deepEqual(argvs(plan), [
       ['update-rc.d', name, 'disable'],
       [script, 'stop'],
     ]);
     assert.equal(sLinks(), '');
-    assert.equal(sh(`${quote(script)} status`).rc, 3);
+    assert.equal(run(`${quote(script)} status`).rc, 3);
     assert.deepEqual(plan.diff, [{ path: `service ${name}`, before: 'state: started\nenabled: true\n', after: 'state: stopped\nenabled: false\n' }]);
   });
 
-  it('reloaded on a stopped service starts it (as Ansible)', () => {
-    const plan = converge(service, { name, state: 'reloaded' });
+  it('reloaded on a stopped service starts it (as Ansible)', async () => {
+    const plan = await converge(service, { name, state: 'reloaded' });
     assert.deepEqual(argvs(plan), [[script, 'start']]);
-    assert.equal(sh(`${quote(script)} status`).rc, 0);
-    converge(service, { name, state: 'stopped' });
+    assert.equal(run(`${quote(script)} status`).rc, 0);
+    await converge(service, { name, state: 'stopped' });
   });
 
-  it('fails clearly for an unknown service, and for systemctl without systemd', () => {
-    const { plan } = check(service, { name: `${name}-nope`, state: 'started' });
+  it('fails clearly for an unknown service, and for systemctl without systemd', async () => {
+    const { plan } = await check(service, { name: `${name}-nope`, state: 'started' });
     assert.equal(plan.failed, `Could not find the requested service ${name}-nope: host`);
     // This host does not run systemd as PID 1: systemctl cannot answer, and the plan says so.
-    if (sh('[ "$(ps -p 1 -o comm=)" = systemd ]').rc !== 0) {
-      const sd = check(service, { name, state: 'started', use: 'systemd' });
+    if (run('[ "$(ps -p 1 -o comm=)" = systemd ]').rc !== 0) {
+      const sd = await check(service, { name, state: 'started', use: 'systemd' });
       assert.match(sd.plan.failed ?? '', /^cannot query .* with systemctl: /);
     }
   });
@@ -319,46 +315,46 @@ esac
 
 describe('package, apt backend (real, root)', { skip: !isRoot && 'needs root' }, () => {
   const tiny = 'sl';
-  const wasInstalled = sh(`dpkg-query -W -f='\${Status}' ${tiny} 2>/dev/null`).stdout.endsWith(' installed');
+  const wasInstalled = run(`dpkg-query -W -f='\${Status}' ${tiny} 2>/dev/null`).stdout.endsWith(' installed');
   after(() => {
-    if (!wasInstalled && sh(`dpkg-query -W -f='\${Status}' ${tiny} 2>/dev/null`).stdout.endsWith(' installed')) {
-      sh(`DEBIAN_FRONTEND=noninteractive apt-get remove -y -q ${tiny}`);
+    if (!wasInstalled && run(`dpkg-query -W -f='\${Status}' ${tiny} 2>/dev/null`).stdout.endsWith(' installed')) {
+      run(`DEBIAN_FRONTEND=noninteractive apt-get remove -y -q ${tiny}`);
     }
   });
 
-  it('probes an installed and an available package', () => {
-    const { state, plan } = check(packageModule, { name: ['coreutils', 'cowsay'], state: 'present' });
+  it('probes an installed and an available package', async () => {
+    const { state, plan } = await check(packageModule, { name: ['coreutils', 'cowsay'], state: 'present' });
     assert.equal(state.manager, 'apt');
-    const version = sh("dpkg-query -W -f='${Version}' coreutils").stdout;
+    const version = run("dpkg-query -W -f='${Version}' coreutils").stdout;
     assert.equal(state.packages.coreutils.installed, true);
     assert.equal(state.packages.coreutils.version, version);
     assert.equal(state.packages.coreutils.known, true);
     assert.equal(state.packages.cowsay.installed, false);
     assert.equal(state.packages.cowsay.known, true);
     assert.equal(typeof state.packages.cowsay.candidate, 'string');
-    if (!sh("dpkg-query -W -f='${Status}' cowsay").stdout.endsWith(' installed')) {
+    if (!run("dpkg-query -W -f='${Status}' cowsay").stdout.endsWith(' installed')) {
       assert.equal(argvs(plan)[0]?.at(-1), 'cowsay');
     }
   });
 
-  it('is ok for installed coreutils and absent nonsense; fails for an unknown name', () => {
-    const present = check(packageModule, { name: 'coreutils' }).plan;
+  it('is ok for installed coreutils and absent nonsense; fails for an unknown name', async () => {
+    const present = (await check(packageModule, { name: 'coreutils' })).plan;
     assert.deepEqual(present.steps, []);
     assert.equal(present.reason, 'coreutils is installed');
-    assert.deepEqual(check(packageModule, { name: 'tsplay-no-such-package', state: 'absent' }).plan.steps, []);
-    assert.equal(check(packageModule, { name: 'tsplay-no-such-package' }).plan.failed, "No package matching 'tsplay-no-such-package' is available");
+    assert.deepEqual((await check(packageModule, { name: 'tsplay-no-such-package', state: 'absent' })).plan.steps, []);
+    assert.equal((await check(packageModule, { name: 'tsplay-no-such-package' })).plan.failed, "No package matching 'tsplay-no-such-package' is available");
   });
 
-  it(`installs, upgrades to latest and removes ${tiny}`, { skip: wasInstalled && `${tiny} was installed before the test` }, () => {
-    const installed = convergeTwice(apt, { name: tiny, state: 'present' });
+  it(`installs, upgrades to latest and removes ${tiny}`, { skip: wasInstalled && `${tiny} was installed before the test` }, async () => {
+    const installed = await convergeTwice(apt, { name: tiny, state: 'present' });
     assert.deepEqual(argvs(installed), [
       ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', tiny],
     ]);
-    assert.ok(sh(`dpkg-query -W -f='\${Status}' ${tiny}`).stdout.endsWith(' installed'));
-    assert.deepEqual(check(packageModule, { name: tiny, state: 'latest' }).plan.steps, [], 'the candidate is what was installed');
-    const removed = convergeTwice(packageModule, { name: tiny, state: 'absent' });
+    assert.ok(run(`dpkg-query -W -f='\${Status}' ${tiny}`).stdout.endsWith(' installed'));
+    assert.deepEqual((await check(packageModule, { name: tiny, state: 'latest' })).plan.steps, [], 'the candidate is what was installed');
+    const removed = await convergeTwice(packageModule, { name: tiny, state: 'absent' });
     assert.deepEqual(argvs(removed), [['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'remove', '-y', '-q', tiny]]);
-    assert.ok(!sh(`dpkg-query -W -f='\${Status}' ${tiny} 2>/dev/null`).stdout.endsWith(' installed'));
+    assert.ok(!run(`dpkg-query -W -f='\${Status}' ${tiny} 2>/dev/null`).stdout.endsWith(' installed'));
   });
 });
 
@@ -375,7 +371,7 @@ describe('probes and parsers for backends this host does not run', () => {
       [group, { name: 'deploy' }, {}],
     ];
     for (const [mod, args, facts] of cases) {
-      const script = mod.probe!(checked(mod, args) as any, facts);
+      const script = mod.probe!(checked(mod, args) as any, facts).text;
       const r = spawnSync('/bin/sh', ['-n', '-c', script], { encoding: 'utf8' });
       assert.equal(r.status, 0, `${mod.name} probe: ${r.stderr}\n${script}`);
     }

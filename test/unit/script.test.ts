@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileSteps, withEnvironment } from '../../src/core/script.js';
+import { type Shell, sh } from '../../src/core/sh.js';
 
-const run = (script: string) => spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8' });
+const run = (script: Shell) => spawnSync('/bin/sh', ['-c', script.text], { encoding: 'utf8' });
 
 test('put writes content atomically with the mode asked, leaving no temp file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-script-'));
@@ -49,7 +50,7 @@ test('exec steps run in order, stop at the first failure and honour okCodes, cwd
 });
 
 test('environment values are exported literally', () => {
-  const out = execFileSync('/bin/sh', ['-c', withEnvironment('printf %s "$A"', { A: "x'$HOME" })], { encoding: 'utf8' });
+  const out = execFileSync('/bin/sh', ['-c', withEnvironment(sh`printf %s "$A"`, { A: "x'$HOME" }).text], { encoding: 'utf8' });
   assert.equal(out, "x'$HOME");
-  assert.throws(() => withEnvironment('true', { 'A B': '1' }), /invalid environment variable name/);
+  assert.throws(() => withEnvironment(sh`true`, { 'A B': '1' }), /invalid environment variable name/);
 });

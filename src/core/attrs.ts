@@ -1,11 +1,11 @@
 /**
- * What every file-writing module shares: the mode/owner/group options, reading a mode the way
- * Ansible does, one `stat` line in a probe and the steps that fix attributes. copy, template,
- * lineinfile, file and sysctl import from here so that a mode means the same thing everywhere.
+ * File attributes as every module that touches files understands them: the mode/owner/group
+ * options, reading a mode the way Ansible does, and the steps that fix attributes, so that a
+ * mode means the same thing in copy, file, sysctl and any module that owns files.
  */
 import { Type } from '@sinclair/typebox';
-import type { ExecResult, ExecStep } from '../../src/core/module.js';
-import { quote } from '../../src/core/quote.js';
+import type { ExecStep } from './module.js';
+import { type FileStat, octal4 } from './probe.js';
 
 /** A POSIX octal mode such as 0644 or 644, or chmod symbolic clauses such as u=rw,g=r,o=r. */
 export const MODE_PATTERN = '^(0?[0-7]{3,4}|([ugoa]*([-+=]([rwxXst]*|[ugo]))+)(,[ugoa]*([-+=]([rwxXst]*|[ugo]))+)*)$';
@@ -32,88 +32,6 @@ export interface AttrArgs {
   mode?: string | number;
   owner?: string;
   group?: string;
-}
-
-export type FileType = 'file' | 'directory' | 'link' | 'other';
-
-/** One `stat` of a path, as printed by STAT_FORMAT. */
-export interface FileStat {
-  type: FileType;
-  /** The mode bits as four octal digits, e.g. '0644'. */
-  mode: string;
-  uid: number;
-  gid: number;
-  owner: string;
-  group: string;
-  size: number;
-  mtime: number;
-  inode: number;
-  dev: number;
-  nlink: number;
-}
-
-/** GNU stat format; %F comes first because it is the only field that can hold spaces. */
-const STAT_FORMAT = '%F|%a|%u|%g|%U|%G|%s|%Y|%i|%d|%h';
-
-/** Shell lines printing `key=<stat line>` when the path exists (lstat unless `follow`). */
-export function statLine(key: string, pathExpr: string, follow: boolean): string {
-  const test = follow ? `[ -e ${pathExpr} ]` : `{ [ -e ${pathExpr} ] || [ -L ${pathExpr} ]; }`;
-  return `if ${test}; then printf '%s=%s\\n' ${quote(key)} "$(stat ${follow ? '-L ' : ''}-c ${quote(STAT_FORMAT)} -- ${pathExpr})"; fi`;
-}
-
-function fileType(f: string): FileType {
-  if (f === 'regular file' || f === 'regular empty file') return 'file';
-  if (f === 'directory') return 'directory';
-  if (f === 'symbolic link') return 'link';
-  return 'other';
-}
-
-export function parseStat(line: string | undefined): FileStat | undefined {
-  if (!line) return undefined;
-  const f = line.split('|');
-  if (f.length < 11) throw new Error(`unexpected stat output: ${line}`);
-  const n = (i: number) => Number(f[i]);
-  return {
-    type: fileType(f[0]!),
-    mode: octal4(parseInt(f[1]!, 8)),
-    uid: n(2),
-    gid: n(3),
-    owner: f[4]!,
-    group: f[5]!,
-    size: n(6),
-    mtime: n(7),
-    inode: n(8),
-    dev: n(9),
-    nlink: n(10),
-  };
-}
-
-/** Reads probe output made of `key=value` lines; later keys win. */
-export function keyValues(text: string): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) map.set(line.slice(0, eq), line.slice(eq + 1));
-  }
-  return map;
-}
-
-/** A probe that exits non-zero could not look: its state would be a guess, so it is an error. */
-export function probeOutput(out: ExecResult, what: string): Map<string, string> {
-  if (out.rc !== 0) throw new Error(`${what}: probe failed (rc ${out.rc}): ${out.stderr.trim() || out.stdout.trim()}`);
-  return keyValues(out.stdout);
-}
-
-export function octal4(bits: number): string {
-  return (bits & 0o7777).toString(8).padStart(4, '0');
-}
-
-/** Shell line printing the umask, so new-file modes can be predicted without a second trip. */
-export const UMASK_LINE = `printf 'umask=%s\\n' "$(umask)"`;
-
-export function parseUmask(v: string | undefined): number {
-  const n = parseInt(v ?? '022', 8);
-  return Number.isNaN(n) ? 0o022 : n;
 }
 
 /**
@@ -196,6 +114,11 @@ export function groupDiffers(want: string | undefined, st: Pick<FileStat, 'gid' 
   return /^\d+$/.test(want) ? Number(want) !== st.gid : want !== st.group;
 }
 
+/** chown's `owner:group` operand; either may be left out (undefined: unchanged). */
+export function chownSpec(owner: string | undefined, group: string | undefined): string {
+  return `${owner ?? ''}${group !== undefined ? ':' + group : ''}`;
+}
+
 export interface AttrFix {
   steps: ExecStep[];
   /** Lines such as `mode: 0600 -> 0644` for the reason and diff. */
@@ -223,7 +146,7 @@ export function fixAttrs(path: string, want: { mode?: string; owner?: string; gr
   const o = ownerDiffers(want.owner, st);
   const g = groupDiffers(want.group, st);
   if (o || g) {
-    const spec = `${o ? want.owner : ''}${g ? ':' + want.group : ''}`;
+    const spec = chownSpec(o ? want.owner : undefined, g ? want.group : undefined);
     steps.push({ kind: 'exec', argv: isLink ? ['chown', '-h', spec, '--', path] : ['chown', spec, '--', path] });
     if (o) {
       changes.push(`owner ${st.owner} -> ${want.owner}`);
