@@ -71,6 +71,8 @@ export interface Plan {
   changed?: boolean;
   /** The plan itself is a failure (e.g. assert), with this message. */
   failed?: string;
+  /** Facts the probe read (setup), merged into the host's facts and ansible_* variables. */
+  facts?: Facts;
 }
 
 /** Controller-side services for prepare() and local modules. */
@@ -93,6 +95,7 @@ export interface ControllerContext {
 export interface LocalResult {
   changed?: boolean;
   failed?: boolean;
+  skipped?: boolean;
   msg?: string;
   /** Variables to set on the host (set_fact). */
   facts?: Record<string, unknown>;

@@ -16,6 +16,8 @@ import { UnreachableError } from '../transport/index.js';
 import { gatherFacts } from './connect.js';
 import type { PlayContext, RunContext, RunSettings } from './context.js';
 import { HostState } from './host.js';
+import { failed, type Outcome, unreachable } from './result.js';
+import { count } from './stats.js';
 import { runTask } from './task.js';
 import type { Vars } from './vars.js';
 
@@ -133,25 +135,19 @@ export class Runner {
       this.ctx.emit({ kind: 'task_start', name: 'Gathering Facts', module: 'setup', handler: false, file: pb.file, line: play.pos.line });
       await onAll(ctx.active, async (h) => {
         const started = Date.now();
+        let out: Outcome = { status: 'ok', result: { changed: false } };
         try {
           if (!h.facts) await gatherFacts(ctx, h);
-          h.stats.ok++;
-          this.ctx.emit({ kind: 'host_result', host: h.name, task: 'Gathering Facts', module: 'setup', status: 'ok', changed: false, ignored: false, durationMs: Date.now() - started, result: { changed: false }, noLog: false });
         } catch (e) {
-          const unreachable = e instanceof UnreachableError;
-          if (unreachable && !play.ignoreUnreachable) {
-            h.stats.unreachable++;
-            h.unreachable = (e as Error).message;
-          } else if (!unreachable) {
-            h.stats.failed++;
-            h.failed = true;
-          }
-          this.ctx.emit({
-            kind: 'host_result', host: h.name, task: 'Gathering Facts', module: 'setup', status: unreachable ? 'unreachable' : 'failed', changed: false,
-            ignored: unreachable && play.ignoreUnreachable, msg: (e as Error).message, durationMs: Date.now() - started,
-            result: { changed: false, msg: (e as Error).message }, noLog: false,
-          });
+          const msg = (e as Error).message;
+          out = e instanceof UnreachableError ? unreachable(msg) : failed(msg);
         }
+        const ignored = out.status === 'unreachable' && Boolean(play.ignoreUnreachable);
+        count(h, out, { errors: false, unreachable: ignored });
+        this.ctx.emit({
+          kind: 'host_result', host: h.name, task: 'Gathering Facts', module: 'setup', status: out.status, changed: false, ignored,
+          msg: out.result.msg, durationMs: Date.now() - started, result: out.status === 'ok' ? out.result : { changed: false, msg: out.result.msg }, noLog: false,
+        });
       });
       prune();
     }

@@ -12,7 +12,7 @@ import { compileSteps } from '../../src/core/script.js';
 import type { Shell } from '../../src/core/sh.js';
 import { checkArgs } from '../../src/playbook/args.js';
 import { Templar, truthy } from '../../src/template/index.js';
-import { conditionText } from '../../src/executor/task.js';
+import { conditionText } from '../../src/executor/conditions.js';
 
 /** Runs a script with /bin/sh -c (dash on Debian), as a transport would on a host. */
 export function sh(script: Shell, stdin?: string): Promise<ExecResult> {

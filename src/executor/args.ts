@@ -1,0 +1,49 @@
+/** A task's arguments and controller services as its module sees them, for one host and loop item. */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { formatPos, UserError } from '../core/errors.js';
+import type { ControllerContext } from '../core/module.js';
+import { checkArgs } from '../playbook/args.js';
+import type { Task } from '../playbook/types.js';
+import { condition } from './conditions.js';
+import type { PlayContext } from './context.js';
+import type { HostState } from './host.js';
+import { dropOmitted, type Vars } from './vars.js';
+
+/** Args as the module sees them: templated, `omit` dropped, checked against the schema (defaults filled). */
+export function resolveArgs(ctx: PlayContext, task: Task, vars: Vars): { args: Record<string, unknown>; problem?: string } {
+  const args = dropOmitted(ctx.templar.template(task.args, vars, task.pos)) as Record<string, unknown>;
+  const problems = checkArgs(task.module, args);
+  if (!problems.length) return { args };
+  return { args, problem: `${problems.map((p) => p.message + (p.hint ? ` (${p.hint})` : '')).join('; ')} at ${formatPos(task.pos)}` };
+}
+
+export function effectiveCheck(ctx: PlayContext, task: Task): boolean {
+  return task.checkMode ?? ctx.play.checkMode ?? ctx.settings.check;
+}
+
+export function controller(ctx: PlayContext, h: HostState, vars: Vars, task: Task): ControllerContext {
+  return {
+    findFile(kind, name) {
+      if (isAbsolute(name)) return name;
+      const candidates = [join(ctx.playbook.dir, kind, name), join(ctx.playbook.dir, name)];
+      const found = candidates.find((p) => existsSync(p));
+      if (!found) throw new UserError(`could not find '${name}' in ${candidates.join(' or ')}`, task.pos);
+      return found;
+    },
+    readFile: (p) => readFile(p),
+    render: (text) => ctx.templar.render(text, vars, task.pos),
+    evaluate: (expr) => ctx.templar.evaluate(expr, vars, task.pos),
+    condition: (expr) => condition(ctx, task, expr, vars),
+    vars,
+    check: effectiveCheck(ctx, task),
+    inventoryHostname: h.name,
+  };
+}
+
+/** The variables of one loop item, also recorded in its registered result, as Ansible does. */
+export function loopVars(task: Task, item: unknown, index: number): Vars {
+  const { loop_var: v, index_var: iv } = task.loopControl;
+  return { [v]: item, ansible_loop_var: v, ...(iv ? { [iv]: index, ansible_index_var: iv } : {}) };
+}

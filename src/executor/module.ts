@@ -1,0 +1,72 @@
+/**
+ * One module run for one host and loop item, with its args already chosen: a local module on
+ * the controller, or probe -> plan -> (check mode stops here) -> apply, each one round trip
+ * at most (probes usually arrive cached from a shared batch, lookahead.ts).
+ */
+import type { ModuleDef, Plan } from '../core/module.js';
+import { compileSteps } from '../core/script.js';
+import { factVars } from '../facts/index.js';
+import type { Task } from '../playbook/types.js';
+import { markUnsafe } from '../template/index.js';
+import { controller, resolveArgs } from './args.js';
+import { ensureConnected } from './connect.js';
+import type { PlayContext } from './context.js';
+import type { HostState } from './host.js';
+import { applyWithNextProbes, probeHost } from './lookahead.js';
+import { execOptions } from './remote.js';
+import { failed, fromResult, type Outcome, skipped, type TaskResult } from './result.js';
+import type { Vars } from './vars.js';
+
+export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars, item: number): Promise<Outcome> {
+  const module: ModuleDef = task.module;
+  const resolved = resolveArgs(ctx, task, vars);
+  if (resolved.problem) return failed(resolved.problem);
+  let args = resolved.args;
+  const cc = controller(ctx, h, vars, task);
+  if (module.local) {
+    const r = await module.local(args, cc);
+    const { facts, ...rest } = r;
+    if (facts) Object.assign(h.hostFacts, facts);
+    return fromResult({ changed: Boolean(r.changed), failed: Boolean(r.failed), ...rest, ...(facts ? { ansible_facts: facts } : {}) });
+  }
+  if (module.prepare) args = await module.prepare(args, cc);
+  await ensureConnected(ctx, h);
+  const opts = execOptions(ctx, task, vars);
+  let state: unknown;
+  let servedFromCache = false;
+  // An empty probe script (command without creates/removes) costs no round trip: parse() sees empty output.
+  const probe = module.probe?.(args, h.facts ?? {});
+  if (probe !== undefined) {
+    const probed = probe.text ? await probeHost(ctx, h, task, probe, opts) : { out: { rc: 0, stdout: '', stderr: '' }, cached: false };
+    servedFromCache = probed.cached;
+    state = module.parse ? module.parse(probed.out, args) : probed.out;
+  }
+  const plan: Plan = module.plan ? module.plan(args, state, h.facts ?? {}) : { steps: [] };
+  const base: Record<string, unknown> = { ...(plan.result ?? {}) };
+  // Registered as Ansible registers it, so `result.diff` can be tested.
+  if (plan.diff?.length) base.diff = plan.diff.map((d) => ({ before: d.before, after: d.after, before_header: d.path, after_header: d.path }));
+  if (plan.failed) return failed(plan.failed, base);
+  if (plan.facts) {
+    h.facts = { ...(h.facts ?? {}), ...markUnsafe(plan.facts) };
+    h.factVars = factVars(h.facts);
+  }
+  const willChange = plan.changed ?? plan.steps.length > 0;
+  if (plan.steps.length === 0 && probe?.text) h.probes.lookAhead = true;
+  if (plan.steps.length === 0 || cc.check) {
+    if (cc.check && plan.unpredictable && plan.steps.length > 0) return skipped({ msg: 'skipped, running in check mode' });
+    const extra = module.result ? module.result(args, state, undefined) : {};
+    return { status: willChange ? 'changed' : 'ok', result: { changed: willChange, ...base, ...extra, ...(plan.reason ? { msg: plan.reason } : {}) }, diff: plan.diff };
+  }
+  // Whatever was probed ahead may be stale once anything is applied.
+  h.probes.clear({ keepLookingAhead: servedFromCache || !probe?.text });
+  const applied = await applyWithNextProbes(ctx, h, task, item, compileSteps(plan.steps), opts);
+  const extra = module.result ? module.result(args, state, applied) : {};
+  const result: TaskResult = { changed: willChange, ...base, ...extra };
+  if (applied.rc !== 0) {
+    // A module that reports rc itself (command) explains it; otherwise the error output does.
+    const reportsRc = typeof extra.rc === 'number';
+    const msg = reportsRc ? 'non-zero return code' : applied.stderr.trim() || `exit code ${applied.rc}`;
+    return { status: 'failed', result: { ...result, failed: true, msg, ...(reportsRc ? {} : { rc: applied.rc }) }, diff: plan.diff };
+  }
+  return { status: willChange ? 'changed' : 'ok', result, diff: plan.diff };
+}

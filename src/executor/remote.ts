@@ -1,0 +1,62 @@
+/**
+ * Running scripts on a host for a task: as which user (become) and with which environment, with
+ * -v output of every script, and several scripts in one round trip (probes.ts).
+ */
+import type { ExecResult } from '../core/module.js';
+import { withEnvironment } from '../core/script.js';
+import type { Shell } from '../core/sh.js';
+import type { Task } from '../playbook/types.js';
+import type { PlayContext } from './context.js';
+import type { HostState } from './host.js';
+import { batchScript, newNonce, type ProbeRequest, splitBatch } from './probes.js';
+import type { Vars } from './vars.js';
+
+/** Connection variables such as ansible_become=yes are booleans in Ansible's sense. */
+function asBool(v: unknown): boolean {
+  return typeof v === 'string' ? /^(yes|true|on|1)$/i.test(v.trim()) : Boolean(v);
+}
+
+function becomeUser(ctx: PlayContext, task: Task, vars: Vars): string | false {
+  const become = task.become ?? (vars.ansible_become === undefined ? ctx.play.become : asBool(vars.ansible_become));
+  if (!become) return false;
+  const user = task.becomeUser ?? (vars.ansible_become_user as string | undefined) ?? ctx.play.becomeUser;
+  const login = ctx.play.remoteUser ?? (vars.ansible_user as string | undefined);
+  // sudo to the user we already are is a no-op that costs a process and needs sudo installed.
+  return user === login ? false : user;
+}
+
+export interface ExecOptions {
+  become: string | false;
+  env?: Record<string, string>;
+}
+
+export function execOptions(ctx: PlayContext, task: Task, vars: Vars): ExecOptions {
+  const env = { ...(ctx.play.environment ?? {}), ...(task.environment ?? {}) };
+  const templated = Object.keys(env).length ? (ctx.templar.template(env, vars, task.pos) as Record<string, unknown>) : undefined;
+  return { become: becomeUser(ctx, task, vars), env: templated && Object.fromEntries(Object.entries(templated).map(([k, v]) => [k, String(v)])) };
+}
+
+/** Probes that share a round trip must run as the same user with the same environment. */
+export function probeContext(o: ExecOptions): string {
+  return JSON.stringify([o.become, o.env ?? {}]);
+}
+
+/** One script in one round trip; -v shows it unless the task is no_log. */
+export async function remote(ctx: PlayContext, h: HostState, task: Task, phase: 'probe' | 'apply', script: Shell, opts: ExecOptions): Promise<ExecResult> {
+  const t = h.transport!;
+  const full = withEnvironment(script, opts.env);
+  const timeoutMs = task.timeout ? task.timeout * 1000 : ctx.settings.taskTimeoutMs;
+  const res = await t.run(full.text, { become: opts.become, timeoutMs });
+  if (ctx.settings.verbosity > 0 && !task.noLog) {
+    ctx.emit({ kind: 'host_command', host: h.name, task: task.name ?? task.action, phase, script: script.text, rc: res.rc, stdout: res.stdout, stderr: res.stderr });
+  }
+  return res;
+}
+
+/** Runs `script` and then the probes `along` in one round trip (probes.ts); one result per script, `script`'s first. */
+export async function withProbes(ctx: PlayContext, h: HostState, task: Task, phase: 'probe' | 'apply', script: Shell, along: ProbeRequest[], opts: ExecOptions): Promise<ExecResult[]> {
+  if (along.length === 0) return [await remote(ctx, h, task, phase, script, opts)];
+  const nonce = newNonce();
+  const out = await remote(ctx, h, task, phase, batchScript([script, ...along.map((r) => r.script)], nonce), opts);
+  return splitBatch(out, nonce, along.length + 1);
+}
