@@ -22,6 +22,7 @@ import debug from './debug/index.js';
 import assertModule from './assert/index.js';
 import setFact from './set_fact/index.js';
 import fail from './fail/index.js';
+import setup from './setup/index.js';
 import { apt } from './package/index.js';
 
 /** Every module tsplay runs. Adding one is one line here and its import above. */
@@ -44,6 +45,7 @@ export const modules: ModuleDef[] = [
   assertModule,
   setFact,
   fail,
+  setup,
 ];
 
 /** Collections whose modules map to tsplay's by short name. */

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Lab, labDown, labUp, rotateHostKey, runOn, startHost, stopHost } from '../../src/lab/index.js';
@@ -237,3 +237,42 @@ for (const [file, pattern] of [
     }
   });
 }
+
+test('setup re-gathers facts: a task after an address is added to eth0 reads it, one round trip for the refresh', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-setup-'));
+  // 192.0.2.0/24 is TEST-NET-1: an address on the lab host's own eth0, never routed anywhere.
+  writeFileSync(
+    join(dir, 'refresh.yml'),
+    `- hosts: h2
+  tasks:
+    - command: ip addr add 192.0.2.77/32 dev eth0
+    - name: before the refresh
+      assert:
+        that: "'192.0.2.77' not in ansible_all_ipv4_addresses"
+    - setup:
+        gather_subset: [network]
+        filter: ['ansible_all_ipv4_addresses', 'ansible_eth*']
+      register: gathered
+    - name: after the refresh
+      assert:
+        that:
+          - "'192.0.2.77' in ansible_all_ipv4_addresses"
+          - "'192.0.2.77' in ansible_facts.all_ipv4_addresses"
+          - "'192.0.2.77' in gathered.ansible_facts.ansible_all_ipv4_addresses"
+          - "gathered.ansible_facts.ansible_hostname is not defined"
+          - "ansible_hostname == 'h2'"
+`,
+  );
+  try {
+    const r = await tsplay(['run', join(dir, 'refresh.yml'), ...base(), '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const rc = events(r.stdout).find((e) => e.kind === 'recap');
+    assert.equal(rc.stats.h2.failed, 0);
+    assert.equal(rc.stats.h2.changed, 1);
+    // facts, the command, the setup: nothing else goes to the host.
+    assert.equal(rc.roundTrips.h2, 3);
+  } finally {
+    await runOn(lab, 'h2', ['ip', 'addr', 'del', '192.0.2.77/32', 'dev', 'eth0']);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -189,6 +189,8 @@ const NEEDS: Record<string, string[]> = {
   set_fact: ['noop', 'invalid'],
   // apt is package with the manager fixed: its own noop, change and invalid cases; probes are package's.
   apt: ['noop', 'change', 'invalid'],
+  // setup's probe is the fact script, whose output has its own parser tests (test/unit/facts*).
+  setup: ['noop', 'failure', 'invalid'],
 };
 
 test('every module has noop, change (or failure), invalid-args and, with a probe, parser fixtures', () => {
