@@ -58,7 +58,7 @@ export interface Lab {
 }
 
 /** What state.json holds: enough to tear the lab down from another process. */
-interface HostState {
+interface HostRecord {
   name: string;
   ip: string;
   netns: string;
@@ -83,7 +83,7 @@ interface LabState {
   createdAt: string;
   /** 'starting' until every host answered, then 'up'. */
   status: 'starting' | 'up';
-  hosts: HostState[];
+  hosts: HostRecord[];
 }
 
 /** Bridge port limit of the kernel is 1024; the root namespace's ARP table also tops out near there. */
@@ -232,7 +232,7 @@ export async function labUp(count: number, opts: { dir?: string; prefix?: string
   try {
     const { octet, bridge } = await claimSubnet(state.bridge, labId);
     const bridgeIp = `10.${octet}.0.1`;
-    const hosts: HostState[] = Array.from({ length: count }, (_, k) => {
+    const hosts: HostRecord[] = Array.from({ length: count }, (_, k) => {
       const i = k + 1;
       const name = `${prefix}${i}`;
       return { name, ip: hostIp(octet, i), netns: `tsplay-${labId}-${name}`, veth: `tl${labId}-${i}`, pid: 0, pidStart: 0, wrapperPid: 0, netnsInode: 0 };
@@ -344,7 +344,7 @@ export async function labUp(count: number, opts: { dir?: string; prefix?: string
   }
 }
 
-async function waitReady(h: HostState, hd: string, deadline: number): Promise<void> {
+async function waitReady(h: HostRecord, hd: string, deadline: number): Promise<void> {
   const pidFile = join(hd, 'init.pid');
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     // Probing before the address exists would wait on ARP for a second: wait for init.pid first.
