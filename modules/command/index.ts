@@ -8,7 +8,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
 import { probeOutput } from '../../src/core/probe.js';
 import { lines, type Shell, sh } from '../../src/core/sh.js';
-import { shlexSplit } from '../../src/core/shlex.js';
+import { shlexSplit } from '../../src/py/shlex.js';
 
 export interface RunState {
   /** creates/removes was given and its pattern matched an existing path. */

@@ -10,7 +10,7 @@ import { asText, filesProbe, planFile, probedFile } from '../../src/core/files.j
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
 import { type FileStat, parseUmask, probeOutput } from '../../src/core/probe.js';
 import { lines, type Shell, sh } from '../../src/core/sh.js';
-import { pyExpand, pyRegExp } from './pyre.js';
+import { reExpand as pyExpand, bytesRegExp as pyRegExp } from '../../src/py/re.js';
 
 const schema = Type.Object(
   {

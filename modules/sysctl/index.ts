@@ -10,6 +10,8 @@ import { filesProbe, planFile, probedFile } from '../../src/core/files.js';
 import { defineModule, type ExecResult, type FileDiff, type Plan, type Step } from '../../src/core/module.js';
 import { type FileStat, parseUmask, probeOutput } from '../../src/core/probe.js';
 import { lines, type Shell, sh } from '../../src/core/sh.js';
+import { BOOLEANS_FALSE, BOOLEANS_TRUE } from '../../src/py/bool.js';
+import { pyStrip } from '../../src/py/re.js';
 
 export const DEFAULT_SYSCTL_FILE = '/etc/sysctl.d/99-tsplay.conf';
 
@@ -85,18 +87,14 @@ export function procPath(name: string): string {
   return `/proc/sys/${rel}`;
 }
 
-const TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't']);
-const FALSE = new Set(['n', 'no', 'off', '0', 'false', 'f']);
-
-/** Ansible's _parse_value: booleans become 1/0, strings are trimmed. */
+/** Ansible's _parse_value: boolean spellings become 1/0 (checked before trimming, as Ansible does), other strings are trimmed. */
 export function normalizeValue(v: string | number | boolean | undefined): string {
   if (v === undefined) return '';
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (typeof v === 'number') return String(v);
-  const s = v.trim();
-  if (TRUE.has(s.toLowerCase())) return '1';
-  if (FALSE.has(s.toLowerCase())) return '0';
-  return s;
+  if (BOOLEANS_TRUE.has(v.toLowerCase())) return '1';
+  if (BOOLEANS_FALSE.has(v.toLowerCase())) return '0';
+  return pyStrip(v);
 }
 
 /** Values compared as the kernel prints them: word by word, whatever the whitespace. */

@@ -6,6 +6,7 @@ import type { ExecResult } from '../core/module.js';
 import { withEnvironment } from '../core/script.js';
 import type { Shell } from '../core/sh.js';
 import type { Task } from '../playbook/types.js';
+import { boolean } from '../py/bool.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './host.js';
 import { batchScript, newNonce, type ProbeRequest, splitBatch } from './probes.js';
@@ -13,7 +14,7 @@ import type { Vars } from './vars.js';
 
 /** Connection variables such as ansible_become=yes are booleans in Ansible's sense. */
 function asBool(v: unknown): boolean {
-  return typeof v === 'string' ? /^(yes|true|on|1)$/i.test(v.trim()) : Boolean(v);
+  return boolean(v, false);
 }
 
 function becomeUser(ctx: PlayContext, task: Task, vars: Vars): string | false {

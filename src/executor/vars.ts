@@ -6,9 +6,9 @@
  * plus the magic variables (inventory_hostname, groups, group_names, hostvars, play_hosts...).
  * Values are templated lazily when read (by the Templar), so `a: "{{ b }}"` follows `b`.
  */
-import type { Templar } from '../template/index.js';
+import { OMIT, type Templar } from '../template/index.js';
 
-export const OMIT = '__omit_place_holder__tsplay__';
+export { OMIT };
 
 export type Vars = Record<string, unknown>;
 

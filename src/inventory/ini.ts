@@ -8,13 +8,13 @@
 import { UserError } from '../core/errors.js';
 import { RangeSyntaxError, expandHostPattern } from './addresses.js';
 import { InventoryData, InventoryError } from './model.js';
+import { pyRegExp } from '../py/re.js';
+import { ShlexError, shlexSplit } from '../py/shlex.js';
 import { LiteralError, literalEval } from './pyliteral.js';
-import { ShlexError, pyShlexSplit } from './pyshlex.js';
 
-// Python's \s and \w, which are Unicode-aware in these patterns.
-const PY_S = '[ \\t\\n\\r\\f\\v\\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
-const SECTION = new RegExp(`^\\[([^:\\]${PY_S.slice(1, -1)}]+)(?::([\\p{L}\\p{N}_]+))?\\]${PY_S}*(?:#.*)?$`, 'u');
-const GROUP_NAME = new RegExp(`^([^:\\]${PY_S.slice(1, -1)}]+)${PY_S}*(?:#.*)?$`, 'u');
+// The ini plugin's own patterns, in Python's dialect (Unicode \s and \w).
+const SECTION = pyRegExp(String.raw`^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:\#.*)?$`);
+const GROUP_NAME = pyRegExp(String.raw`^([^:\]\s]+)\s*(?:\#.*)?$`);
 
 const SECTION_HINT = 'section headers are [group], [group:vars] or [group:children], with no spaces inside the brackets';
 
@@ -92,7 +92,7 @@ export function parseIni(inv: InventoryData, file: string, text: string): void {
     }
 
     if (state === 'hosts') {
-      const tokens = guard(() => pyShlexSplit(line), 'check the quotes on this host line');
+      const tokens = guard(() => shlexSplit(line, true), 'check the quotes on this host line');
       const pattern = tokens[0] ?? '';
       const hint = line.startsWith('[') ? SECTION_HINT : 'host ranges look like web[01:20], db[a:f] or h[1:10:2]';
       const { hosts, port } = guard(() => expandHostPattern(pattern), hint);

@@ -7,6 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { pyRegExp, reExec } from '../py/re.js';
 import { parseAddress } from './addresses.js';
 import { type Host, type InventoryData, LOCALHOST_NAMES } from './model.js';
 
@@ -56,26 +57,16 @@ export function fnmatchToRegExp(pat: string): RegExp {
   return new RegExp(`^(?:${res})$`, 's');
 }
 
-/** A Python `re` pattern as JavaScript, applied like re.match (anchored at the start only). */
-export function pythonRegExp(src: string): RegExp {
-  let flags = '';
-  const inline = /^\(\?([aiLmsux]+)\)/.exec(src);
-  if (inline) {
-    src = src.slice(inline[0].length);
-    for (const f of inline[1]!) if ('ims'.includes(f) && !flags.includes(f)) flags += f;
-  }
-  const js = src.replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>').replace(/\\Z/g, '$').replace(/\\A/g, '^');
-  return new RegExp(`^(?:${js})`, flags);
-}
-
+/** Names matching a glob, or with `~` a Python regular expression applied like re.match (anchored at the start only). */
 function matchList(items: Iterable<string>, pattern: string): string[] {
-  let re: RegExp;
+  let matches: (name: string) => boolean;
   try {
-    re = pattern[0] === '~' ? pythonRegExp(pattern.slice(1)) : fnmatchToRegExp(pattern);
+    const re = pattern[0] === '~' ? pyRegExp(pattern.slice(1)) : fnmatchToRegExp(pattern);
+    matches = pattern[0] === '~' ? (name) => reExec(re, name, true) !== null : (name) => re.test(name);
   } catch (e) {
     throw new UserError(`Invalid host list pattern: ${pattern} (${(e as Error).message})`);
   }
-  return [...items].filter((i) => re.test(i));
+  return [...items].filter(matches);
 }
 
 const SUBSCRIPT = /^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$/s;

@@ -6,12 +6,10 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ModuleDef } from '../core/module.js';
 import { closest } from '../core/suggest.js';
+import { booleanOf } from '../py/bool.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
 const compiled = new WeakMap<object, ValidateFunction>();
-
-const TRUE = new Set(['yes', 'on', 'true', '1', 'y', 't']);
-const FALSE = new Set(['no', 'off', 'false', '0', 'n', 'f']);
 
 export interface ArgProblem {
   path: (string | number)[];
@@ -29,14 +27,13 @@ function validator(module: ModuleDef): ValidateFunction {
   return v;
 }
 
-/** Ansible's boolean spellings for properties the schema types as boolean. */
+/** Ansible's boolean spellings (check_type_bool) for properties the schema types as boolean; ajv reports the rest. */
 function coerceBooleans(schema: any, args: Record<string, unknown>): void {
   for (const [k, prop] of Object.entries<any>(schema?.properties ?? {})) {
     const v = args[k];
-    if (prop?.type !== 'boolean' || typeof v !== 'string') continue;
-    const s = v.toLowerCase();
-    if (TRUE.has(s)) args[k] = true;
-    else if (FALSE.has(s)) args[k] = false;
+    if (prop?.type !== 'boolean' || (typeof v !== 'string' && typeof v !== 'number')) continue;
+    const b = booleanOf(v);
+    if (b !== undefined) args[k] = b;
   }
 }
 

@@ -17,7 +17,8 @@
  * Parsing only: nothing here builds shell text.
  */
 import { UserError } from '../core/errors.js';
-import { PY_SIMPLE_ESCAPES } from '../core/pyescape.js';
+import { PY_SIMPLE_ESCAPES } from '../py/escape.js';
+import { pyStrip } from '../py/re.js';
 
 /**
  * The keys Ansible extracts from a free-form module's text (parse_kv with check_raw=True);
@@ -57,15 +58,6 @@ function isQuoted(data: string): boolean {
 /** ansible.parsing.quoting.unquote: removes one pair of matching outer quotes. */
 export function unquote(data: string): string {
   return isQuoted(data) ? data.slice(1, -1) : data;
-}
-
-/** The characters Python's str.isspace() accepts (JavaScript's \s also has U+FEFF, Python's has not). */
-const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const PY_SPACE_EDGES = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'g');
-
-/** Python's str.strip() with no argument. */
-function pyStrip(s: string): string {
-  return s.replace(PY_SPACE_EDGES, '');
 }
 
 /** Whether the quote state is open at the end of token (an unescaped quote toggles it). */

@@ -11,8 +11,6 @@
 import { Compiler, nodes } from './nunjucks.js';
 import { INTRINSIC } from './parser.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 const STATEMENTS = new Set(['Output', 'If', 'For', 'Set', 'Include']);
 const FQCN = /^ansible\.(builtin|legacy)\./;
 

@@ -10,11 +10,9 @@ import { parse as yamlParse, parseAllDocuments } from 'yaml';
 import { jsonDumps } from './json.js';
 import { parseFloatPy } from './filters.js';
 import { defineFilter } from './registry.js';
-import { pyRegex, regexExec, regexSub } from './regex.js';
+import { pyRegex, regexExec, regexIter, regexSub } from './regex.js';
 import { fail, mkFloat, pyStr, pyTruthy, toNum, tuple } from './pyvalues.js';
 import { yamlDump } from './yamldump.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 const str = pyStr;
 
@@ -156,8 +154,8 @@ defineFilter('regex_search', ['value', 'regex', '*args', '**kw'], ([v, regex, ar
   return groups.map((g) => (typeof g === 'number' ? (g < m.length ? (m[g] ?? null) : fail('no such group')) : (m.groups?.[g] ?? null)));
 });
 defineFilter('regex_findall', ['value', 'regex', 'multiline', 'ignorecase'], ([v, regex, ml = false, ic = false]) => {
-  const re = pyRegex(regex, { ignorecase: pyTruthy(ic), multiline: pyTruthy(ml) }, 'g');
-  return [...str(v).matchAll(re)].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : tuple(m.slice(1).map((g) => g ?? ''))));
+  const re = pyRegex(regex, { ignorecase: pyTruthy(ic), multiline: pyTruthy(ml) });
+  return [...regexIter(re, str(v))].map((m) => (m.length === 1 ? m[0] : m.length === 2 ? (m[1] ?? '') : tuple(m.slice(1).map((g) => g ?? ''))));
 });
 defineFilter('regex_escape', ['value', 're_type'], ([v, reType = 'python']) => {
   if (reType === 'posix_basic') return str(v).replace(/([\].[^$*\\])/g, '\\$1');

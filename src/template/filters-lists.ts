@@ -9,8 +9,6 @@ import { add } from './operators.js';
 import { callFilter, callTest, defineFilter } from './registry.js';
 import { Undef, fail, isMapping, norm, pyCmp, pyEq, pyRepr, pyStr, pyTruthy, setKey, toNum, tuple, typeName } from './pyvalues.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 function str(v: unknown): string {
   return pyStr(v);
 }

@@ -10,9 +10,8 @@ import { percentFormat, toFixedPy } from './format.js';
 import { items } from './filters-lists.js';
 import { capitalize, member, pyReplace, pySplit, pyStrip, splitlines } from './methods.js';
 import { defineFilter } from './registry.js';
+import { jinjaBool } from '../py/bool.js';
 import { Undef, fail, isFloat, isMapping, isNumber, isTuple, mkFloat, pyRepr, pyStr, pyTruthy, toNum, tuple, typeName } from './pyvalues.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 function str(v: unknown): string {
   return pyStr(v);
@@ -67,11 +66,8 @@ defineFilter('mandatory', ['value', 'msg'], ([v, msg]) => {
 
 defineFilter('ternary', ['value', 'true_val', 'false_val', 'none_val'], ([v, t, f, n = null]) => (v === null && n !== null ? n : pyTruthy(v) ? t : f), true);
 
-defineFilter('bool', ['value'], ([v]) => {
-  if (v === null || typeof v === 'boolean') return v;
-  const x = typeof v === 'string' ? v.toLowerCase() : v;
-  return ['yes', 'on', '1', 'true'].includes(x as string) || (isNumber(x) && toNum(x) === 1 && !isFloat(x));
-});
+// Python compares 1.0 == 1, so a float one is true too: the number is unwrapped first.
+defineFilter('bool', ['value'], ([v]) => jinjaBool(isNumber(v) ? toNum(v) : v));
 
 defineFilter('int', ['value', 'default', 'base'], ([v, dflt = 0, base = 10]) => {
   if (typeof v === 'string') {

@@ -12,9 +12,7 @@
  * rewrite string literals in place.
  */
 import { lexer } from './nunjucks.js';
-import { PY_SIMPLE_ESCAPES } from '../core/pyescape.js';
-
-/* eslint-disable @typescript-eslint/no-explicit-any */
+import { pyUnescape } from '../py/escape.js';
 
 export interface Token {
   type: string;
@@ -25,40 +23,6 @@ export interface Token {
   end?: number;
   /** For block ends: how many newline characters trim_blocks skipped after the tag. */
   trimmed?: number;
-}
-
-/** Python's escapes, plus a backslash-newline that joins lines. */
-const SIMPLE_ESCAPES: Record<string, string> = { ...PY_SIMPLE_ESCAPES, '\n': '' };
-
-/** Decodes the body of a Python string literal (unicode-escape): unknown escapes keep their backslash. */
-export function pyUnescape(raw: string): string {
-  if (!raw.includes('\\')) return raw;
-  let out = '';
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (c !== '\\' || i + 1 >= raw.length) {
-      out += c;
-      continue;
-    }
-    const n = raw[i + 1]!;
-    if (n in SIMPLE_ESCAPES) {
-      out += SIMPLE_ESCAPES[n];
-      i++;
-    } else if (/[0-7]/.test(n)) {
-      const m = /^[0-7]{1,3}/.exec(raw.slice(i + 1))![0];
-      out += String.fromCodePoint(parseInt(m, 8));
-      i += m.length;
-    } else if (n === 'x' || n === 'u' || n === 'U') {
-      const len = n === 'x' ? 2 : n === 'u' ? 4 : 8;
-      const hex = raw.slice(i + 2, i + 2 + len);
-      if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) throw new Error(`truncated \\${n} escape in string literal`);
-      out += String.fromCodePoint(parseInt(hex, 16));
-      i += 1 + len;
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 const NUMBER = /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:\d(?:_?\d)*)(?:\.\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?)/;

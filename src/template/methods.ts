@@ -10,7 +10,7 @@ import { strFormat } from './format.js';
 import { PyFloat, Undef, UndefinedVariableError, fail, isMapping, isNumber, norm, pyEq, pyStr, setKey, toNum, tuple, typeName } from './pyvalues.js';
 import { splitArgs } from './callargs.js';
 
-type Method = (self: any, args: unknown[], kw: Record<string, unknown>) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Method = (self: any, args: unknown[], kw: Record<string, unknown>) => unknown;
 
 /** Python's str.isspace() set, which differs from JavaScript's \s (no BOM, adds \x1c-\x1f, \x85). */
 export const PY_WHITESPACE = ' \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';

@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const nunjucks: any = require('nunjucks');
 
 export const Environment: any = nunjucks.Environment;

@@ -10,8 +10,6 @@
 import { lexer, nodes, Parser } from './nunjucks.js';
 import { parseNumber } from './lexer.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 /** Names no user can write (they contain NUL), used for intrinsic calls in the AST. */
 export const INTRINSIC = {
   slice: '\0slice',

@@ -23,7 +23,6 @@ export interface Session {
   readFile(name: string): string;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface Def {
   params: readonly string[];
   fn: (a: any[], s: Session) => unknown;

@@ -29,8 +29,6 @@ import './filters-lists.js';
 import './filters-data.js';
 import './tests.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 /** The nunjucks Context of one render, with our session and the collected top-level output. */
 export interface PyContext {
   ctx: Record<string, unknown>;

@@ -22,8 +22,6 @@ import { FILTERS, TESTS, type Session } from './registry.js';
 import { runtime, type PyContext } from './runtime.js';
 import { NativeText, TemplateError, Undef, UndefinedVariableError, fail, isMapping, isNumber, isTuple, pyStr, setKey, toNative } from './pyvalues.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 /** The value of `omit`: module arguments equal to it are dropped by the executor. */
 export const OMIT = '__omit_place_holder__tsplay__';
 

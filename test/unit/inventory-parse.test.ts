@@ -10,7 +10,9 @@ import fc from 'fast-check';
 import { expandHostPattern } from '../../src/inventory/addresses.js';
 import { parseAnsibleYaml, parseIniValue } from '../../src/inventory/index.js';
 import { literalEval } from '../../src/inventory/pyliteral.js';
-import { pyShlexSplit } from '../../src/inventory/pyshlex.js';
+import { shlexSplit } from '../../src/py/shlex.js';
+
+const pyShlexSplit = (line: string) => shlexSplit(line, true);
 
 describe('Python literal typing of INI values', () => {
   const cases: [string, unknown][] = [
