@@ -7,7 +7,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
 import { filesProbe, planFile, probedFile } from '../../src/core/files.js';
-import { defineModule, type ExecResult, type FileDiff, type Plan, type Step } from '../../src/core/module.js';
+import { defineModule, type ExecResult, type FileDiff, type Plan, type StaleFacts, type Step } from '../../src/core/module.js';
 import { type FileStat, parseUmask, probeOutput } from '../../src/core/probe.js';
 import { lines, type Shell, sh } from '../../src/core/sh.js';
 import { BOOLEANS_FALSE, BOOLEANS_TRUE } from '../../src/py/bool.js';
@@ -211,12 +211,22 @@ function plan(args: Args, st: SysctlState): Plan {
   return { steps, diff, reason: reasons.join('; '), result };
 }
 
+/** Facts that a live change of these parameters makes stale (see ModuleDef.staleFacts). */
+function staleFacts(args: Args): StaleFacts[] {
+  const name = paramName(args);
+  if (/^kernel[./]hostname$/.test(name)) return ['hostname', 'nodename', 'fqdn', 'domain'];
+  // Turning IPv6 off on an interface removes its addresses; on, brings a link-local one.
+  if (/^net[./]ipv6[./]conf[./].+[./]disable_ipv6$/.test(name)) return ['network'];
+  return [];
+}
+
 export const sysctl = defineModule({
   name: 'sysctl',
   description:
     'Sets a kernel parameter persistently in a sysctl.d file (default /etc/sysctl.d/99-tsplay.conf) and, with reload (default), live ' +
     'with `sysctl -w`. Values are compared word by word as the kernel prints them, so a second run changes nothing.',
   schema,
+  staleFacts,
   examples: `- sysctl: name=vm.swappiness value=10
 - sysctl:
     name: vm.overcommit_memory

@@ -75,6 +75,9 @@ export interface Plan {
   facts?: Facts;
 }
 
+/** A fact subset whose facts a change leaves stale, or one fact's name (without `ansible_`). */
+export type StaleFacts = 'network' | 'hardware' | (string & {});
+
 /** Controller-side services for prepare() and local modules. */
 export interface ControllerContext {
   /** Absolute path of a file named in a task: looks in the role/playbook `files/` or `templates/` folder, then relative to the playbook. */
@@ -126,6 +129,13 @@ export interface ModuleDef<A = any, S = any> {
   parse?(out: ExecResult, args: A): S;
   /** Pure: no I/O, no clock. */
   plan?(args: A, state: S, facts: Facts): Plan;
+  /**
+   * Facts that a change by this module leaves stale: a subset (`network`, `hardware`) or fact
+   * names (`hostname`). After an apply that changed something they are gathered again in the
+   * apply's own round trip, after the apply, and replace the host's (no extra round trip), so
+   * the next task reads what the change left. Not asked when facts were not gathered.
+   */
+  staleFacts?(args: A, facts: Facts): readonly StaleFacts[];
   /** Builds the registered result after apply (command: rc, stdout...). */
   result?(args: A, state: S, applied: ExecResult | undefined): Record<string, unknown>;
 }

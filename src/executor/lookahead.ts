@@ -78,12 +78,22 @@ export async function probeHost(ctx: PlayContext, h: HostState, task: Task, scri
 /**
  * Applies a plan, taking the next probes along in the same round trip: one while tasks keep
  * changing, the batch ahead while looking ahead. The probes run after the apply, so they read
- * what it left; they are cached for the tasks that will compute the same scripts.
+ * what it left; they are cached for the tasks that will compute the same scripts. `refresh`
+ * (the fact script, when the apply leaves facts stale) runs right after the apply.
  */
-export async function applyWithNextProbes(ctx: PlayContext, h: HostState, task: Task, item: number, script: Shell, opts: ExecOptions): Promise<ExecResult> {
+export async function applyWithNextProbes(
+  ctx: PlayContext,
+  h: HostState,
+  task: Task,
+  item: number,
+  script: Shell,
+  opts: ExecOptions,
+  refresh?: Shell,
+): Promise<{ applied: ExecResult; refreshed?: ExecResult }> {
   const lookedAhead = h.probes.lookAhead;
   const next = distinct(await upcomingProbes(ctx, h, task, probeContext(opts), { afterItem: item, max: lookedAhead ? LOOKAHEAD : 1 }));
-  const results = await withProbes(ctx, h, task, 'apply', script, next, opts);
-  next.forEach((r, i) => h.probes.put(r, results[i + 1]!, lookedAhead));
-  return results[0]!;
+  const first = refresh ? [{ script: refresh, context: probeContext(opts) }] : [];
+  const results = await withProbes(ctx, h, task, 'apply', script, [...first, ...next], opts);
+  next.forEach((r, i) => h.probes.put(r, results[i + 1 + first.length]!, lookedAhead));
+  return { applied: results[0]!, refreshed: refresh ? results[1] : undefined };
 }

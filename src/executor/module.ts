@@ -3,9 +3,11 @@
  * the controller, or probe -> plan -> (check mode stops here) -> apply, each one round trip
  * at most (probes usually arrive cached from a shared batch, lookahead.ts).
  */
-import type { ModuleDef, Plan } from '../core/module.js';
+import type { Facts, ModuleDef, Plan } from '../core/module.js';
 import { compileSteps } from '../core/script.js';
-import { factVars } from '../facts/index.js';
+import { raw } from '../core/sh.js';
+import { factsScript, factVars, parseFacts } from '../facts/index.js';
+import { refreshFacts } from '../facts/subsets.js';
 import type { Task } from '../playbook/types.js';
 import { markUnsafe } from '../template/index.js';
 import { controller, resolveArgs } from './args.js';
@@ -16,6 +18,12 @@ import { applyWithNextProbes, probeHost } from './lookahead.js';
 import { execOptions } from './remote.js';
 import { failed, fromResult, type Outcome, skipped, type TaskResult } from './result.js';
 import type { Vars } from './vars.js';
+
+/** The host's facts and ansible_* variables become `facts` (values from the host are never templated). */
+function setFacts(h: HostState, facts: Facts): void {
+  h.facts = markUnsafe(facts);
+  h.factVars = factVars(h.facts);
+}
 
 export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars, item: number): Promise<Outcome> {
   const module: ModuleDef = task.module;
@@ -46,10 +54,7 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
   // Registered as Ansible registers it, so `result.diff` can be tested.
   if (plan.diff?.length) base.diff = plan.diff.map((d) => ({ before: d.before, after: d.after, before_header: d.path, after_header: d.path }));
   if (plan.failed) return failed(plan.failed, base);
-  if (plan.facts) {
-    h.facts = { ...(h.facts ?? {}), ...markUnsafe(plan.facts) };
-    h.factVars = factVars(h.facts);
-  }
+  if (plan.facts) setFacts(h, { ...(h.facts ?? {}), ...plan.facts });
   const willChange = plan.changed ?? plan.steps.length > 0;
   if (plan.steps.length === 0 && probe?.text) h.probes.lookAhead = true;
   if (plan.steps.length === 0 || cc.check) {
@@ -59,7 +64,17 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
   }
   // Whatever was probed ahead may be stale once anything is applied.
   h.probes.clear({ keepLookingAhead: servedFromCache || !probe?.text });
-  const applied = await applyWithNextProbes(ctx, h, task, item, compileSteps(plan.steps), opts);
+  const stale = willChange && h.facts && module.staleFacts ? module.staleFacts(args, h.facts) : [];
+  const refresh = stale.length > 0 ? raw(factsScript()) : undefined;
+  const { applied, refreshed } = await applyWithNextProbes(ctx, h, task, item, compileSteps(plan.steps), opts, refresh);
+  // Output cut short (the host went away) leaves the facts as they were: the next task fails on its own.
+  if (refreshed?.stdout && h.facts) {
+    try {
+      setFacts(h, refreshFacts(h.facts, parseFacts(refreshed.stdout), stale));
+    } catch {
+      /* kept as they were */
+    }
+  }
   const extra = module.result ? module.result(args, state, applied) : {};
   const result: TaskResult = { changed: willChange, ...base, ...extra };
   if (applied.rc !== 0) {

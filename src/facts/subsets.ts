@@ -2,7 +2,7 @@
  * Ansible's fact subsets (gather_subset) over tsplay's facts: `network` and `hardware` are
  * their own; everything else is `min`, which Ansible always gathers unless told `!min`.
  */
-import type { Facts } from '../core/module.js';
+import type { Facts, StaleFacts } from '../core/module.js';
 
 export const SUBSETS = ['all', 'min', 'hardware', 'network'] as const;
 export type Subset = (typeof SUBSETS)[number];
@@ -61,4 +61,17 @@ export function selectFacts(facts: Facts, subsets: readonly string[], filters: r
       ([k]) => chosen.has(subsetOf(k, facts)) && (patterns.length === 0 || patterns.some((p) => p.test(`ansible_${k}`) || p.test(k))),
     ),
   );
+}
+
+/**
+ * The host's facts after a refresh of the stale ones (ModuleDef.staleFacts): every fact of a
+ * stale subset or of a stale name is taken from the fresh facts, or dropped when they no longer
+ * have it (an interface removed); all others stay as they were.
+ */
+export function refreshFacts(current: Facts, fresh: Facts, stale: readonly StaleFacts[]): Facts {
+  const wanted = new Set(stale);
+  const isStale = (key: string, from: Facts): boolean => wanted.has(key) || wanted.has(subsetOf(key, from));
+  const kept = Object.entries(current).filter(([k]) => !isStale(k, current));
+  const renewed = Object.entries(fresh).filter(([k]) => isStale(k, fresh));
+  return Object.fromEntries([...kept, ...renewed]);
 }

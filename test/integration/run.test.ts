@@ -238,6 +238,42 @@ for (const [file, pattern] of [
   });
 }
 
+test('a change that leaves facts stale refreshes them in its own round trip: IPv6 off on eth0, then its addresses gone', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-stale-'));
+  writeFileSync(
+    join(dir, 'stale.yml'),
+    `- hosts: h3
+  tasks:
+    - name: eth0 has its link-local IPv6 address
+      assert:
+        that: ansible_eth0.ipv6 | default([]) | length > 0
+    - sysctl:
+        name: net.ipv6.conf.eth0.disable_ipv6
+        value: 1
+        sysctl_file: /etc/sysctl.d/90-tsplay-ipv6-test.conf
+    - name: the next task reads eth0 without IPv6
+      assert:
+        that:
+          - ansible_eth0.ipv6 is not defined
+          - ansible_all_ipv6_addresses | select('match', 'fe80') | list | length == 0
+          - ansible_facts.eth0.ipv4.address == ansible_eth0.ipv4.address
+          - ansible_hostname == 'h3'
+`,
+  );
+  try {
+    const r = await tsplay(['run', join(dir, 'stale.yml'), ...base(), '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const rc = events(r.stdout).find((e) => e.kind === 'recap');
+    assert.equal(rc.stats.h3.failed, 0);
+    assert.equal(rc.stats.h3.changed, 1);
+    // facts, the sysctl probe, its apply with the refresh: the refresh costs no round trip.
+    assert.equal(rc.roundTrips.h3, 3);
+  } finally {
+    await runOn(lab, 'h3', ['sh', '-c', 'sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0; rm -f /etc/sysctl.d/90-tsplay-ipv6-test.conf']);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('setup re-gathers facts: a task after an address is added to eth0 reads it, one round trip for the refresh', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-setup-'));
   // 192.0.2.0/24 is TEST-NET-1: an address on the lab host's own eth0, never routed anywhere.
