@@ -68,7 +68,7 @@ export function runParse(out: ExecResult, args: RunArgs): RunState {
 }
 
 /** The plan of a command whose argv is known: run it, unless creates/removes say it is done. */
-export function runPlan(args: RunArgs, state: RunState, argv: string[], shown: string | string[]): Plan {
+export function runPlan(args: RunArgs, state: RunState, argv: string[], shown: string | string[], env?: Record<string, string>): Plan {
   const result = { cmd: shown };
   if (state.noChdir) return { steps: [], failed: `Unable to change directory before execution: ${args.chdir}`, result };
   if (args.creates !== undefined && state.createsExists) {
@@ -79,7 +79,7 @@ export function runPlan(args: RunArgs, state: RunState, argv: string[], shown: s
   }
   const stdin = args.stdin === undefined ? undefined : args.stdin + (args.stdin_add_newline === false ? '' : '\n');
   return {
-    steps: [{ kind: 'exec', argv, ...(args.chdir !== undefined ? { cwd: args.chdir } : {}), ...(stdin !== undefined ? { stdin } : {}) }],
+    steps: [{ kind: 'exec', argv, ...(env ? { env } : {}), ...(args.chdir !== undefined ? { cwd: args.chdir } : {}), ...(stdin !== undefined ? { stdin } : {}) }],
     unpredictable: true,
     reason: `run ${typeof shown === 'string' ? shown : sh`${shown}`.text}`,
     result,

@@ -15,6 +15,13 @@ const schema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The command line reaches its shell in the environment, read and unset before it runs: a
+ * command line is readable by every user of the host (/proc/PID/cmdline), an environment only
+ * by its owner. The shell runs it as `sh -c` would.
+ */
+const FROM_ENV = 'tsplay_cmd=$TSPLAY_CMD; unset TSPLAY_CMD; eval "$tsplay_cmd"';
+
 export const shell = defineModule({
   name: 'shell',
   description:
@@ -28,7 +35,7 @@ export const shell = defineModule({
     executable: /bin/bash`,
   probe: (args) => runProbe(args),
   parse: (out, args) => runParse(out, args),
-  plan: (args, state: RunState): Plan => runPlan(args, state, [args.executable ?? '/bin/sh', '-c', args.cmd], args.cmd),
+  plan: (args, state: RunState): Plan => runPlan(args, state, [args.executable ?? '/bin/sh', '-c', FROM_ENV], args.cmd, { TSPLAY_CMD: args.cmd }),
   result: (args, _state, applied) => runResult(args, applied),
 });
 

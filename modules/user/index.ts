@@ -3,6 +3,7 @@
  * (`getent passwd`, `id -Gn`) and looks up every group the task names, so plan() can tell a
  * missing group from a change and never guesses.
  */
+import { createHash } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import { defineModule, type ExecResult, type Plan, type Step } from '../../src/core/module.js';
 import { oneOf } from '../../src/core/schema.js';
@@ -33,7 +34,7 @@ const schema = Type.Object(
     move_home: Type.Optional(Type.Boolean({ description: 'When `home` changes, move the old home directory there.', default: false })),
     system: Type.Optional(Type.Boolean({ description: 'Create a system account (only matters on creation).', default: false })),
     comment: Type.Optional(Type.String({ description: 'GECOS field (full name).' })),
-    password: Type.Optional(Type.String({ description: 'Crypted password hash, as written to /etc/shadow (not clear text).' })),
+    password: Type.Optional(Type.String({ description: 'Crypted password hash, as written to /etc/shadow (not clear text).', pattern: '^[^:\n]*$' })),
     update_password: Type.Optional(
       oneOf(['always', 'on_create'] as const, { description: '`always` resets a differing hash; `on_create` sets it on new accounts only.', default: 'always' }),
     ),
@@ -63,8 +64,11 @@ export interface UserState {
   homeExists?: boolean;
   /** The requested `home` exists (when it differs from the current one). */
   newHomeExists?: boolean;
-  /** The shadow hash, read only when the task sets `password`. */
-  password?: string;
+  /**
+   * sha256 of the shadow hash without its lock marks (and a newline), read only when the task
+   * sets `password`: the hash itself never appears in a probe's output (shown at -v).
+   */
+  passwordDigest?: string;
   /** Every group the task names (and one named like the user), keyed as the task wrote it; null when missing. */
   lookup: Record<string, GroupEntry | null>;
 }
@@ -86,7 +90,7 @@ function probe(args: Static<typeof schema>): Shell {
     sh`  printf 'groups\\t%s\\n' "$(id -Gn ${n})"`,
     sh`  h=$(printf '%s' "$pw" | cut -d: -f6); if [ -d "$h" ]; then printf 'home_exists\\t1\\n'; fi`,
     args.home !== undefined && sh`  if [ -d ${args.home} ]; then printf 'new_home_exists\\t1\\n'; fi`,
-    args.password !== undefined && sh`  printf 'shadow\\t%s\\n' "$(getent shadow -- ${n} | cut -d: -f2)"`,
+    args.password !== undefined && sh`  printf 'shadow\\t%s\\n' "$(getent shadow -- ${n} | cut -d: -f2 | sed 's/^!*//' | sha256sum | cut -d' ' -f1)"`,
     sh`fi`,
     ...[...keys].map((g) => sh`if gr=$(getent group -- ${g}); then printf 'group\\t%s\\t%s\\n' ${g} "$gr"; fi`),
   );
@@ -106,7 +110,7 @@ function parse(out: ExecResult, args: { name: string; group?: string; groups?: s
     else if (tag === 'groups') state.groups = value.split(' ').filter((g) => g !== '');
     else if (tag === 'home_exists') state.homeExists = true;
     else if (tag === 'new_home_exists') state.newHomeExists = true;
-    else if (tag === 'shadow') state.password = value;
+    else if (tag === 'shadow') state.passwordDigest = value;
     else if (tag === 'group') {
       const f = (rest[1] ?? '').split(':');
       state.lookup[rest[0] ?? ''] = { name: f[0] ?? '', gid: Number(f[2]) };
@@ -119,6 +123,19 @@ function parse(out: ExecResult, args: { name: string; group?: string; groups?: s
   return state;
 }
 
+/** What the probe prints for a shadow hash: its sha256 without lock marks, as sha256sum prints it. */
+function digest(hash: string): string {
+  return createHash('sha256').update(`${hash.replace(/^!+/, '')}\n`).digest('hex');
+}
+
+/**
+ * The hash is set with `chpasswd -e` reading `name:hash` on its standard input, never with
+ * useradd/usermod -p, whose command line any user of the host can read while it runs.
+ */
+function setPassword(name: string, hash: string | undefined): Step[] {
+  return hash === undefined ? [] : [{ kind: 'exec', argv: ['chpasswd', '-e'], stdin: `${name}:${hash}\n` }];
+}
+
 function describe(fields: Record<string, string | number | undefined>): string {
   return Object.entries(fields)
     .filter(([, v]) => v !== undefined)
@@ -128,6 +145,7 @@ function describe(fields: Record<string, string | number | undefined>): string {
 
 export const user = defineModule({
   name: 'user',
+  sensitive: ['password'],
   description:
     'Manages a local user account with useradd, usermod and userdel: uid, primary and supplementary groups, shell, ' +
     'home, comment and password hash. Groups must exist already. With `state: absent` the account is deleted, ' +
@@ -179,7 +197,6 @@ export const user = defineModule({
       if (args.comment !== undefined) argv.push('-c', args.comment);
       if (args.home !== undefined) argv.push('-d', args.home);
       if (args.shell !== undefined) argv.push('-s', args.shell);
-      if (args.password !== undefined) argv.push('-p', args.password);
       argv.push(createHome ? '-m' : '-M');
       if (args.system) argv.push('-r');
       argv.push(name);
@@ -194,7 +211,7 @@ export const user = defineModule({
         password: args.password !== undefined ? '(set)' : undefined,
       };
       return {
-        steps: [{ kind: 'exec', argv }],
+        steps: [{ kind: 'exec', argv }, ...setPassword(name, args.password)],
         reason: `create user ${name}`,
         result: { name, system: Boolean(args.system), create_home: createHome, ...after },
         diff: [{ path: `user ${name}`, before: 'state: absent\n', after: describe(after) }],
@@ -202,6 +219,7 @@ export const user = defineModule({
     }
 
     const mod: string[] = [];
+    const passwordSteps: Step[] = [];
     const before: Record<string, string | number | undefined> = { state: 'present' };
     const after: Record<string, string | number | undefined> = { state: 'present' };
     const note = (key: string, from: string | number | undefined, to: string | number | undefined) => {
@@ -245,16 +263,17 @@ export const user = defineModule({
     if (
       args.password !== undefined &&
       (args.update_password ?? 'always') === 'always' &&
-      args.password.replace(/^!+/, '') !== (state.password ?? '').replace(/^!+/, '')
+      digest(args.password) !== state.passwordDigest
     ) {
-      mod.push('-p', args.password);
+      passwordSteps.push(...setPassword(name, args.password));
       note('password', '(set)', '(changed)');
     }
 
     const steps: Step[] = [];
     const did: string[] = [];
-    if (mod.length) {
-      steps.push({ kind: 'exec', argv: ['usermod', ...mod, name] });
+    if (mod.length || passwordSteps.length) {
+      if (mod.length) steps.push({ kind: 'exec', argv: ['usermod', ...mod, name] });
+      steps.push(...passwordSteps);
       did.push(`change ${Object.keys(after).filter((k) => k !== 'state').join(', ')} of user ${name}`);
     }
     // Ansible creates a missing home directory for an existing account too (unless create_home is false).

@@ -26,6 +26,11 @@ export interface ExecStep {
   cwd?: string;
   /** Bytes fed to the command's standard input. */
   stdin?: string;
+  /**
+   * Environment variables for this command only: how a value reaches a command without being
+   * on its command line, which every user of the host can read in /proc/PID/cmdline.
+   */
+  env?: Record<string, string>;
   /** Exit codes that count as success (default [0]). */
   okCodes?: number[];
 }
@@ -84,7 +89,8 @@ export interface ControllerContext {
   findFile(kind: 'files' | 'templates', name: string): string;
   readFile(path: string): Promise<Buffer>;
   /** Renders a template text with the host's variables (Jinja2/Ansible semantics). */
-  render(text: string): string;
+  /** Renders template text; errors name `file` (and its line) when given, else the task. */
+  render(text: string, file?: string): string;
   /** Evaluates a bare Jinja expression to its value (debug's `var:`). */
   evaluate(expr: string): unknown;
   /** Judges a conditional as `when:` does (assert's `that:`); `{{ }}` around it is accepted. */
@@ -125,6 +131,11 @@ export interface ModuleDef<A = any, S = any> {
    * batched with earlier tasks' probes.
    */
   prefetch?: boolean;
+  /**
+   * Options whose values are secrets (Ansible's no_log options, such as user's password):
+   * shown as ******** wherever tsplay prints a script or its output (-v).
+   */
+  sensitive?: readonly string[];
   /** Parses the probe output into the state handed to plan(). */
   parse?(out: ExecResult, args: A): S;
   /** Pure: no I/O, no clock. */

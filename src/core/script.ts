@@ -13,6 +13,7 @@ const EOF_MARK = raw('TSPLAY_EOF');
 
 function execLine(step: ExecStep): Shell {
   let cmd = sh`${step.argv}`;
+  for (const [k, v] of Object.entries(step.env ?? {}).reverse()) cmd = sh`${envName(k)}=${v} ${cmd}`;
   if (step.stdin !== undefined) cmd = sh`printf '%s' ${step.stdin} | ${cmd}`;
   if (step.cwd) cmd = sh`cd ${step.cwd} && ${cmd}`;
   const ok = step.okCodes ?? [0];
@@ -35,7 +36,7 @@ function putLines(step: PutStep): Shell {
     sh`base64 -d > "$t" <<'TSPLAY_EOF'`,
     base64Lines(step.content),
     EOF_MARK,
-    step.backup && sh`if [ -f ${dest} ]; then cp -p ${dest} ${dest}.$(date +%Y-%m-%d@%H:%M:%S)~; fi`,
+    step.backup && sh`if [ -f ${dest} ]; then b=${dest}.$(date +%Y-%m-%d@%H:%M:%S)~; cp -p ${dest} "$b"; b=; fi`,
     // A new file gets 0666 less the umask, an existing one keeps its mode and owner, as Ansible does.
     step.mode
       ? sh`chmod ${step.mode} "$t"`
@@ -44,20 +45,36 @@ function putLines(step: PutStep): Shell {
       ? sh`chown ${chownSpec(step.owner, step.group)} "$t"`
       : sh`if [ -e ${dest} ]; then chown "$(stat -c %u:%g ${dest})" "$t" 2>/dev/null || true; fi`,
     sh`mv -f "$t" ${dest}`,
+    raw('t='),
   );
 }
 
+/**
+ * A put step's temporary file ($t), and a backup copy cut short ($b), are removed however the
+ * script ends: a failed command (a full disk, an unknown owner), a signal, or the connection
+ * lost (SIGPIPE on the next write). It holds on the host even when the controller is gone.
+ */
+const CLEANUP = lines(
+  raw('t= b='),
+  raw(`trap '[ -z "$t" ] || rm -f -- "$t"; [ -z "$b" ] || rm -f -- "$b"' EXIT`),
+  raw(`trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM`),
+);
+
 /** One script applying every step in order; the first failing step ends it with its exit code. */
 export function compileSteps(steps: readonly Step[]): Shell {
-  return lines(sh`set -e`, ...steps.map((s) => (s.kind === 'exec' ? execLine(s) : putLines(s))), raw(''));
+  const puts = steps.some((s) => s.kind === 'put');
+  return lines(sh`set -e`, puts && CLEANUP, ...steps.map((s) => (s.kind === 'exec' ? execLine(s) : putLines(s))), raw(''));
+}
+
+/** An environment variable's name, checked: it goes into the script as it is. */
+function envName(k: string): Shell {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name: ${k}`);
+  return raw(k);
 }
 
 /** Prefixes a script with exported environment variables. */
 export function withEnvironment(script: Shell, env: Record<string, string> | undefined): Shell {
   if (!env || Object.keys(env).length === 0) return script;
-  const exports = Object.entries(env).map(([k, v]) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name: ${k}`);
-    return sh`export ${raw(k)}=${v}`;
-  });
+  const exports = Object.entries(env).map(([k, v]) => sh`export ${envName(k)}=${v}`);
   return lines(...exports, script);
 }

@@ -39,7 +39,8 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
   }
   if (module.prepare) args = await module.prepare(args, cc);
   await ensureConnected(ctx, h);
-  const opts = execOptions(ctx, task, vars);
+  const secrets = (module.sensitive ?? []).map((k) => (args as Record<string, unknown>)[k]).filter((v): v is string => typeof v === 'string' && v !== '');
+  const opts = { ...execOptions(ctx, task, vars), secrets };
   let state: unknown;
   let servedFromCache = false;
   // An empty probe script (command without creates/removes) costs no round trip: parse() sees empty output.
@@ -78,10 +79,11 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
   const extra = module.result ? module.result(args, state, applied) : {};
   const result: TaskResult = { changed: willChange, ...base, ...extra };
   if (applied.rc !== 0) {
-    // A module that reports rc itself (command) explains it; otherwise the error output does.
-    const reportsRc = typeof extra.rc === 'number';
-    const msg = reportsRc ? 'non-zero return code' : applied.stderr.trim() || `exit code ${applied.rc}`;
-    return { status: 'failed', result: { ...result, failed: true, msg, ...(reportsRc ? {} : { rc: applied.rc }) }, diff: plan.diff };
+    // A module that reports rc itself (command) explains it, and says changed as Ansible does.
+    if (typeof extra.rc === 'number') return { status: 'failed', result: { ...result, failed: true, msg: 'non-zero return code' }, diff: plan.diff };
+    // A failed change claims nothing of what it would have made (checksum, size): the error says why.
+    const msg = applied.stderr.trim() || `exit code ${applied.rc}`;
+    return { status: 'failed', result: { changed: false, failed: true, msg, rc: applied.rc } };
   }
   return { status: willChange ? 'changed' : 'ok', result, diff: plan.diff };
 }

@@ -29,6 +29,15 @@ function becomeUser(ctx: PlayContext, task: Task, vars: Vars): string | false {
 export interface ExecOptions {
   become: string | false;
   env?: Record<string, string>;
+  /** Values of the task's sensitive options, masked in -v output. */
+  secrets?: string[];
+}
+
+/** What Ansible prints in place of a no_log option's value. */
+const MASK = '********';
+
+function masked(text: string, secrets: string[] | undefined): string {
+  return secrets?.length ? secrets.reduce((t, s) => t.split(s).join(MASK), text) : text;
 }
 
 export function execOptions(ctx: PlayContext, task: Task, vars: Vars): ExecOptions {
@@ -49,7 +58,8 @@ export async function remote(ctx: PlayContext, h: HostState, task: Task, phase: 
   const timeoutMs = task.timeout ? task.timeout * 1000 : ctx.settings.taskTimeoutMs;
   const res = await t.run(full.text, { become: opts.become, timeoutMs });
   if (ctx.settings.verbosity > 0 && !task.noLog) {
-    ctx.emit({ kind: 'host_command', host: h.name, task: task.name ?? task.action, phase, script: script.text, rc: res.rc, stdout: res.stdout, stderr: res.stderr });
+    const m = (t: string) => masked(t, opts.secrets);
+    ctx.emit({ kind: 'host_command', host: h.name, task: task.name ?? task.action, phase, script: m(script.text), rc: res.rc, stdout: m(res.stdout), stderr: m(res.stderr) });
   }
   return res;
 }

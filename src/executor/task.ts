@@ -43,6 +43,8 @@ async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[
 }
 
 function itemLabel(task: Task, item: unknown, ctx: PlayContext, vars: Vars): string {
+  // As Ansible: a no_log task's items (and their labels) are shown as None.
+  if (task.noLog) return 'None';
   if (task.loopControl.label) return String(ctx.templar.template(task.loopControl.label, vars, task.pos));
   return typeof item === 'string' ? item : JSON.stringify(item);
 }

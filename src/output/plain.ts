@@ -31,8 +31,9 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
   play_start: (e) => banner(`PLAY [${e.name}]`),
   task_start: (e) => banner(`${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.name}]`),
   host_result: (e, o) => {
-    // A loop's summary line is only shown when it failed or was skipped whole, as Ansible does.
-    if (e.loop && e.status !== 'failed' && e.status !== 'skipped') return undefined;
+    // A loop's summary line is only shown when it failed or was skipped whole, as Ansible does,
+    // or when no_log hid its results (Ansible then shows it as a task without a loop).
+    if (e.loop && e.status !== 'failed' && e.status !== 'skipped' && !e.noLog) return undefined;
     const item = e.item !== undefined ? ` => (item=${e.item})` : '';
     const lines = diffLines(e);
     const detail = (r: Record<string, unknown>) => (o.verbosity > 0 ? ` => ${json(r)}` : '');

@@ -11,11 +11,11 @@ export class LocalTransport implements Transport {
   async connect(): Promise<void> {}
 
   run(script: string, opts: RunOptions = {}): Promise<ExecResult> {
-    const { command, stdin } = remoteCommand(script, opts.become);
+    const { argv, stdin } = remoteCommand(script, opts.become);
     this.roundTrips++;
     return new Promise((resolve, reject) => {
       // Its own process group, so a timeout ends the script's children too (they hold its pipes).
-      const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;

@@ -169,6 +169,19 @@ test('PLAY RECAP counts as ansible-playbook counts: an ignored failure is ok and
   assert.match(r.stdout, /skipping: \[node1\] => \(item=2\)\nskipping: \[node1\]\n/);
 });
 
+test('no_log hides loop items and labels in every output: (item=None) and the task line as Ansible prints them, no item in --json or -v', async () => {
+  const plain = await tsplay(['run', join(DIR, 'nolog-loop.yml'), ...INV]);
+  assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+  // What ansible-playbook 2.14 printed for the same file (oracle.test.ts checks it live).
+  const expected = readFileSync(join(DIR, 'nolog-loop.expected.txt'), 'utf8').trimEnd();
+  assert.ok(plain.stdout.includes(expected), plain.stdout);
+  for (const flags of [['--json'], ['-vvv'], ['--json', '-v'], ['--diff', '-v']]) {
+    const r = await tsplay(['run', join(DIR, 'nolog-loop.yml'), ...INV, ...flags]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /SECRET/, flags.join(' '));
+  }
+});
+
 test('a no_log task probes on its own: -v output of the task before it does not show its probe', async () => {
   const work = mkdtempSync(join(tmpdir(), 'tsplay-nolog-'));
   for (const run of [1, 2]) {

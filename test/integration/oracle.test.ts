@@ -43,6 +43,16 @@ test('ansible-playbook prints the recap line of test/fixtures/local/recap.expect
   assert.ok(r.stdout.split('\n').includes(expected), r.stdout);
 });
 
+test('ansible-playbook prints no_log loop items as test/fixtures/local/nolog-loop.expected.txt holds', { skip }, () => {
+  const local = join(ROOT, 'test/fixtures/local');
+  const r = spawnSync('ansible-playbook', ['-i', join(local, 'hosts.ini'), join(local, 'nolog-loop.yml')], {
+    encoding: 'utf8',
+    env: { ...process.env, ANSIBLE_NOCOLOR: '1' },
+  });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.ok(r.stdout.includes(readFileSync(join(local, 'nolog-loop.expected.txt'), 'utf8').trimEnd()), r.stdout);
+});
+
 test("Ansible's Templar and template module render what test/fixtures/template holds", { skip }, () => {
   const out = mkdtempSync(join(tmpdir(), 'tsplay-oracle-tpl-'));
   // capture.py imports ansible from the system Python, where Debian's ansible-core lives.

@@ -160,7 +160,8 @@ describe('user (real, root)', { skip: !isRoot && 'needs root' }, () => {
     // A password hash is compared with /etc/shadow.
     const hash = '$6$tsplaysalt$Qx2QDQ2ad3/2o8qkCsQfRzGbkgyMnyc9J5oLGmNNVvE5a9ZvN0oeN4PoAeM0sIyVtx3nU.hFNnF1aHfnGsGNd1';
     const pass = await convergeTwice(user, { name, password: hash });
-    assert.deepEqual(argvs(pass), [['usermod', '-p', hash, name]]);
+    // Set through chpasswd's standard input: never on a command line other users can read.
+    assert.deepEqual(pass.steps, [{ kind: 'exec', argv: ['chpasswd', '-e'], stdin: `${name}:${hash}\n` }]);
     assert.equal(run(`getent shadow -- ${quote(name)} | cut -d: -f2`).stdout.trim(), hash);
     assert.deepEqual((await check(user, { name, password: 'other', update_password: 'on_create' })).plan.steps, []);
 
