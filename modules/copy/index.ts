@@ -10,7 +10,9 @@ import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
 import { asText, filesProbe, planFile, probedFile, sha1 } from '../../src/core/files.js';
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
 import { type FileStat, parseUmask, probeOutput, UMASK_LINE } from '../../src/core/probe.js';
+import { UserError } from '../../src/core/errors.js';
 import { lines, raw, type Shell, sh } from '../../src/core/sh.js';
+import { refuseVaulted } from '../../src/core/text.js';
 
 /** What copy and template have in common once prepare() has run: copy's arguments (template's are a subset). */
 export type CopyLike = Static<typeof schema>;
@@ -48,11 +50,18 @@ export function withSource<A extends CopyLike>(args: A, bytes: Uint8Array, basen
   return out;
 }
 
-export async function readSource(ctx: { findFile(kind: 'files' | 'templates', name: string): string; readFile(p: string): Promise<Buffer> }, kind: 'files' | 'templates', src: string): Promise<Buffer> {
+export async function readSource(
+  ctx: { findFile(kind: 'files' | 'templates', name: string): string; readFile(p: string): Promise<Buffer> },
+  kind: 'files' | 'templates',
+  src: string,
+): Promise<{ bytes: Buffer; path: string }> {
   const path = ctx.findFile(kind, src);
   try {
-    return await ctx.readFile(path);
+    const bytes = await ctx.readFile(path);
+    refuseVaulted(bytes, path);
+    return { bytes, path };
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new Error(`src ${src} is a directory: copying directories is not supported, copy each file`);
     throw new Error(`cannot read src ${path}: ${code ?? (e as Error).message}`);
@@ -167,7 +176,7 @@ export const copy = defineModule({
   async prepare(args, ctx) {
     if (args.src === undefined) return args;
     if (args.content !== undefined) throw new Error('parameters are mutually exclusive: content|src');
-    return withSource(args, await readSource(ctx, 'files', args.src), posix.basename(args.src));
+    return withSource(args, (await readSource(ctx, 'files', args.src)).bytes, posix.basename(args.src));
   },
   probe: (args) => copyProbe(args),
   parse: (out, args) => copyParse(out, args),

@@ -6,6 +6,7 @@
 import { posix } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { defineModule } from '../../src/core/module.js';
+import { decodeUtf8 } from '../../src/core/text.js';
 import { copyParse, copyPlan, copyProbe, type CopyState, readSource, withSource } from '../copy/index.js';
 import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
 
@@ -33,8 +34,8 @@ export const template = defineModule({
     dest: /etc/sysctl.d/60-tuning.conf
     mode: '0644'`,
   async prepare(args, ctx) {
-    const raw = await readSource(ctx, 'templates', args.src);
-    const text = ctx.render(raw.toString('utf8'));
+    const { bytes, path } = await readSource(ctx, 'templates', args.src);
+    const text = ctx.render(decodeUtf8(bytes, path), path);
     return withSource(args, Buffer.from(text, 'utf8'), posix.basename(args.src));
   },
   probe: (args) => copyProbe(args),

@@ -1,10 +1,9 @@
 /** A task's arguments and controller services as its module sees them, for one host and loop item. */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
 import { formatPos, UserError } from '../core/errors.js';
 import type { ControllerContext } from '../core/module.js';
 import { checkArgs } from '../playbook/args.js';
+import { findSource, sourceCandidates } from '../playbook/files.js';
 import type { Task } from '../playbook/types.js';
 import { condition } from './conditions.js';
 import type { PlayContext } from './context.js';
@@ -26,14 +25,12 @@ export function effectiveCheck(ctx: PlayContext, task: Task): boolean {
 export function controller(ctx: PlayContext, h: HostState, vars: Vars, task: Task): ControllerContext {
   return {
     findFile(kind, name) {
-      if (isAbsolute(name)) return name;
-      const candidates = [join(ctx.playbook.dir, kind, name), join(ctx.playbook.dir, name)];
-      const found = candidates.find((p) => existsSync(p));
-      if (!found) throw new UserError(`could not find '${name}' in ${candidates.join(' or ')}`, task.pos);
+      const found = findSource(ctx.playbook.dir, kind, name);
+      if (!found) throw new UserError(`could not find '${name}' in ${sourceCandidates(ctx.playbook.dir, kind, name).join(' or ')}`, task.pos);
       return found;
     },
     readFile: (p) => readFile(p),
-    render: (text) => ctx.templar.render(text, vars, task.pos),
+    render: (text, file) => ctx.templar.render(text, vars, file ? { file } : task.pos),
     evaluate: (expr) => ctx.templar.evaluate(expr, vars, task.pos),
     condition: (expr) => condition(ctx, task, expr, vars),
     vars,

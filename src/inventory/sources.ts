@@ -4,10 +4,11 @@
  * and, when all fail, warns and carries on with whatever was half-parsed; tsplay picks one
  * format up front and reports that format's error with file and line.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { readTextFile } from '../core/text.js';
 import { parseAddress } from './addresses.js';
 import { parseIni } from './ini.js';
 import type { InventoryData } from './model.js';
@@ -55,7 +56,7 @@ function looksLikeYamlMapping(text: string, file: string): { yes: boolean; error
 }
 
 async function parseFile(inv: InventoryData, file: string): Promise<void> {
-  const text = await readFile(file, 'utf8');
+  const text = await readTextFile(file);
   inv.currentSource = { file, dir: dirname(file) };
   try {
     if (text.startsWith('#!')) {

@@ -5,9 +5,10 @@
  * other extensions. The same loader serves the folders beside the inventory and beside the
  * playbook; only their place in the precedence order differs, and that is decided by the caller.
  */
-import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { readTextFile } from '../core/text.js';
 import { parseAnsibleYaml } from './yamlload.js';
 
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
@@ -47,7 +48,7 @@ export async function findVarsFiles(varsDir: string, name: string): Promise<stri
 
 /** Reads one vars file: a mapping, or nothing for an empty file (as Ansible ignores those). */
 export async function loadVarsFile(file: string): Promise<Record<string, unknown>> {
-  const data = parseAnsibleYaml(await readFile(file, 'utf8'), file);
+  const data = parseAnsibleYaml(await readTextFile(file), file);
   if (data === null || data === undefined || data === false || data === 0 || data === '') return {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     if (Array.isArray(data) && data.length === 0) return {};

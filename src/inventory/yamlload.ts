@@ -4,7 +4,7 @@
  * does, `!unsafe` accepted, and one document per file. Errors become UserErrors with file,
  * line and column; tsplay also refuses duplicate keys, which Ansible merely warns about.
  */
-import { LineCounter, isAlias, isMap, isScalar, parseAllDocuments, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
 import { UserError } from '../core/errors.js';
 
 function pyInt(text: string): number {
@@ -85,6 +85,53 @@ function isJson(text: string): boolean {
   }
 }
 
+/** Deepest nesting of mappings and sequences accepted (aliases counted where they are used). */
+export const MAX_DEPTH = 200;
+const DEEP_HINT = 'flatten the data: no playbook, inventory or vars file needs this depth';
+/** Most values a document may hold once its aliases are expanded ("billion laughs" stops here). */
+export const MAX_VALUES = 1_000_000;
+
+/**
+ * Bounds a document before anything expands it: nesting depth, the number of values its
+ * aliases expand to (sizes are memoized per node, so this costs one pass over the text's nodes),
+ * aliases naming no anchor (PyYAML refuses them; the yaml library would give null) and aliases
+ * inside their own anchor.
+ */
+function checkShape(doc: Document.Parsed, pos: LoadedYaml['pos']): void {
+  const memo = new Map<Node, { size: number; height: number } | 'busy'>();
+  const tooDeep = (node: Node) => new UserError(`YAML nested deeper than ${MAX_DEPTH} levels`, pos(node), DEEP_HINT);
+  const visit = (node: unknown, depth: number): { size: number; height: number } => {
+    if (isAlias(node)) {
+      const target = node.resolve(doc) as Node | undefined;
+      if (!target) throw new UserError(`undefined YAML alias *${node.source}`, pos(node), `define the anchor &${node.source} before this alias, or write the value itself`);
+      const known = memo.get(target);
+      if (known === 'busy') throw new UserError(`YAML alias *${node.source} is inside its own anchor`, pos(node), 'an alias may only repeat a value that is complete before it');
+      const r = known ?? visit(target, depth);
+      if (depth + r.height > MAX_DEPTH) throw tooDeep(node);
+      return r;
+    }
+    const children = isMap(node) ? node.items.flatMap((p) => [p.key, p.value]) : isSeq(node) ? node.items : [];
+    if (!isMap(node) && !isSeq(node)) return { size: 1, height: 0 };
+    if (depth >= MAX_DEPTH) throw tooDeep(node);
+    memo.set(node, 'busy');
+    let size = 1;
+    let height = 0;
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      const r = visit(child, depth + 1);
+      size += r.size;
+      height = Math.max(height, r.height + 1);
+      if (size > MAX_VALUES) {
+        throw new UserError(`YAML aliases expand to more than ${MAX_VALUES} values`, pos((isAlias(child) ? child : node) as Node), 'repeat smaller values, or write them out: this looks like a "billion laughs" document');
+      }
+    }
+    const r = { size, height };
+    memo.set(node, r);
+    return r;
+  };
+  visit(doc.contents, 0);
+}
+
 /** Parses one YAML (or JSON) document with Ansible's typing; throws UserError on any problem. */
 export function loadYamlDocument(text: string, file: string): LoadedYaml {
   if (text.startsWith('$ANSIBLE_VAULT;')) {
@@ -110,8 +157,11 @@ export function loadYamlDocument(text: string, file: string): LoadedYaml {
       let at = problem.pos[0];
       while (at < text.length && /\s/.test(text[at]!)) at++;
       const lp = at < text.length ? lineCounter.linePos(at) : problem.linePos?.[0];
+      const where = { file, line: lp?.line, col: lp?.col };
+      // The parser recurses once per level: only a document far deeper than MAX_DEPTH exhausts it.
+      if (/Maximum call stack size exceeded/.test(problem.message)) throw new UserError(`YAML nested deeper than ${MAX_DEPTH} levels`, where, DEEP_HINT);
       const hint = problem.code === 'DUPLICATE_KEY' ? 'Ansible keeps the last value with a warning; tsplay asks you to remove one' : undefined;
-      throw new UserError(firstLine(problem.message), { file, line: lp?.line, col: lp?.col }, hint);
+      throw new UserError(firstLine(problem.message), where, hint);
     }
   }
   if (list.length > 1) {
@@ -119,9 +169,10 @@ export function loadYamlDocument(text: string, file: string): LoadedYaml {
     throw new UserError('expected a single document in the stream but found another document', { file, line: second.line, col: second.col }, 'remove the second --- separator');
   }
   const doc = list[0] ?? null;
+  if (doc) checkShape(doc, pos);
   const toJS = (node: unknown): unknown => {
     if (node === null || node === undefined) return null;
-    if (doc && (isAlias(node) || isMap(node) || isScalar(node) || (node as Node).toJS)) return (node as Node).toJS(doc, { maxAliasCount: 10000 });
+    if (doc && (isAlias(node) || isMap(node) || isScalar(node) || (node as Node).toJS)) return (node as Node).toJS(doc, { maxAliasCount: -1 });
     return node;
   };
   return { doc, pos, toJS };

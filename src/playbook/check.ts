@@ -11,7 +11,10 @@ import { type SourcePos, UserError, UserErrors } from '../core/errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Templar } from '../template/index.js';
 import type { Play, Playbook, Task } from './types.js';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { decodeUtf8, refuseVaulted } from '../core/text.js';
+import { findSource } from './files.js';
 import { loadYamlFile, posAt, posOf } from './yaml.js';
 
 const MAGIC = [
@@ -123,6 +126,30 @@ function allTasks(play: Play): Task[] {
   return [...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers];
 }
 
+function collect(errors: UserError[], fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof UserError) errors.push(e);
+    else throw e;
+  }
+}
+
+/**
+ * A copy or template `src` named literally is read before any host is contacted: vault-encrypted
+ * content is refused, and a template must be UTF-8 and parse (errors name the template's line).
+ */
+function checkSource(t: Task, dir: string, templar: Templar): void {
+  const kind = t.module.name === 'copy' ? 'files' : t.module.name === 'template' ? 'templates' : undefined;
+  const src = (t.args as Record<string, unknown>).src;
+  if (!kind || typeof src !== 'string' || templar.isTemplated(src)) return;
+  const file = findSource(dir, kind, src);
+  if (!file || !statSync(file).isFile()) return; // the task says so itself when it runs
+  const bytes = readFileSync(file);
+  refuseVaulted(bytes, file);
+  if (kind === 'templates') templar.compileCheck(decodeUtf8(bytes, file), { file });
+}
+
 /** Throws UserErrors for template syntax errors and undefined variables in any task. */
 export function preflight(books: Playbook[], inventory: Inventory, templar: Templar, extraVars: Record<string, unknown>): void {
   const errors: UserError[] = [];
@@ -163,6 +190,7 @@ export function preflight(books: Playbook[], inventory: Inventory, templar: Temp
         }
         if (typeof t.loop === 'string') check(t.loop, posOf(t.source, 'loop') ?? posOf(t.source, 'with_items'), false, 'loop');
         else for (const [s, path] of strings(t.loop)) check(s, posAt(t.loop, path), false, 'loop');
+        collect(errors, () => checkSource(t, b.dir, templar));
       }
     }
   }

@@ -208,6 +208,9 @@ export function loadPlaybook(path: string): Playbook {
   const file = resolve(path);
   const data = loadYamlFile(file);
   const c = new Collector();
+  // As ansible-playbook refuses them (tsplay's exit 5).
+  if (data === null) throw new UserErrors([new UserError('Empty playbook, nothing to do', { file, line: 1 }, "add a play: '- hosts: all' and its tasks")]);
+  if (Array.isArray(data) && data.length === 0) throw new UserErrors([new UserError('A playbook must contain at least one play', posOf(data) ?? { file, line: 1 }, "add a play: '- hosts: all' and its tasks")]);
   if (!Array.isArray(data)) {
     throw new UserErrors([new UserError('a playbook must be a list of plays', posOf(data) ?? { file, line: 1 }, "start with '- hosts: all'")]);
   }

@@ -4,9 +4,9 @@
  * the inventory loader's, which reads YAML as Ansible's PyYAML does: `yes` is true, `0644` is
  * octal, but `n` stays a string.
  */
-import { readFileSync } from 'node:fs';
 import { type Document, isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { type SourcePos, UserError } from '../core/errors.js';
+import { readTextFileSync } from '../core/text.js';
 import { loadYamlDocument } from '../inventory/yamlload.js';
 
 interface PosInfo {
@@ -86,11 +86,5 @@ export function parseYaml(text: string, file: string): unknown {
 }
 
 export function loadYamlFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
-  }
-  return parseYaml(text, file);
+  return parseYaml(readTextFileSync(file), file);
 }

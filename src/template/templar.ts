@@ -10,7 +10,7 @@
  *  - variables whose values contain templates are templated when first used (Ansible's
  *    lazy AnsibleJ2Vars), once per call, with recursion detection.
  */
-import { readFileSync } from 'node:fs';
+import { readTextFileSync } from '../core/text.js';
 import type { SourcePos } from '../core/errors.js';
 import { PyCompiler } from './compiler.js';
 import { GLOBALS } from './globals.js';
@@ -172,7 +172,7 @@ class VarSession implements Session {
   }
 
   readFile(name: string): string {
-    return this.templar.options.readFile ? this.templar.options.readFile(name) : readFileSync(name, 'utf8');
+    return this.templar.options.readFile ? this.templar.options.readFile(name) : readTextFileSync(name);
   }
 }
 

@@ -1,0 +1,92 @@
+/**
+ * Bad input is refused before anything is deployed: exit 5 with the file and line, in seconds,
+ * for hostile YAML (billion laughs, deep nesting, undefined aliases), invalid UTF-8, vaulted
+ * content and empty playbooks. Every case runs the real CLI with a local-connection host whose
+ * one task would write a marker file: the marker must never appear.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tsplay } from '../helpers/cli.js';
+
+const LAUGHS = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+const DEEP = `${'{k: '.repeat(2000)}1${'}'.repeat(2000)}`;
+const VAULT = '$ANSIBLE_VAULT;1.1;AES256\n6162636465666768\n';
+
+interface Case {
+  name: string;
+  files: Record<string, string | Buffer>;
+  /** Where the error must point: file (relative) and line. */
+  at: RegExp;
+  says: RegExp;
+}
+
+/** A project: hosts.ini (one local host), site.yml writing the marker unless the case replaces it. */
+function project(files: Record<string, string | Buffer>): { dir: string; marker: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-bad-'));
+  const marker = join(dir, 'deployed');
+  const all: Record<string, string | Buffer> = {
+    'hosts.ini': 'node1 ansible_connection=local\n',
+    'site.yml': `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: {dest: "${marker}", content: "{{ x | default('x') }}"}\n`,
+    ...files,
+  };
+  for (const [name, body] of Object.entries(all)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), typeof body === 'string' ? body.replaceAll('MARKER', marker) : body);
+  }
+  return { dir, marker };
+}
+
+const play = (vars: string, task = 'copy: {dest: "MARKER", content: "x"}') => `- hosts: all\n  gather_facts: false\n  vars:\n${vars.split('\n').map((l) => `    ${l}`).join('\n')}\n  tasks:\n    - ${task}\n`;
+
+const cases: Case[] = [
+  { name: 'billion laughs in play vars', files: { 'site.yml': play(LAUGHS) }, at: /site\.yml:\d+/, says: /aliases expand to more than/ },
+  { name: 'billion laughs in group_vars', files: { 'group_vars/all.yml': LAUGHS }, at: /group_vars\/all\.yml:\d+/, says: /aliases expand to more than/ },
+  { name: 'billion laughs in a YAML inventory', files: { 'hosts.yml': `all:\n  hosts:\n    node1: {ansible_connection: local}\n  vars:\n${LAUGHS.split('\n').map((l) => `    ${l}`).join('\n')}\n` }, at: /hosts\.yml:\d+/, says: /aliases expand to more than/ },
+  { name: 'a 2000-deep mapping in play vars', files: { 'site.yml': play(`x: ${DEEP}`) }, at: /site\.yml:\d+/, says: /nested deeper than 200 levels/ },
+  { name: 'a 2000-deep mapping in group_vars', files: { 'group_vars/all.yml': `x: ${DEEP}\n` }, at: /group_vars\/all\.yml:1/, says: /nested deeper than 200 levels/ },
+  { name: 'an undefined alias', files: { 'site.yml': play('app_port: *nope', 'copy: {dest: "MARKER", content: "APP_PORT={{ app_port }}"}') }, at: /site\.yml:4/, says: /undefined YAML alias \*nope/ },
+  { name: 'an alias inside its own anchor', files: { 'group_vars/all.yml': 'x: &x [1, *x]\n' }, at: /group_vars\/all\.yml:1/, says: /inside its own anchor/ },
+  { name: 'invalid UTF-8 in the playbook', files: { 'site.yml': Buffer.concat([Buffer.from('- hosts: all\n  gather_facts: false\n  vars: {x: "caf'), Buffer.from([0xe9]), Buffer.from('"}\n  tasks:\n    - copy: {dest: MARKER, content: "{{ x }}"}\n')]) }, at: /site\.yml:3/, says: /invalid UTF-8 at byte offset 51 \(byte 0xe9\)/ },
+  { name: 'invalid UTF-8 in group_vars', files: { 'group_vars/all.yml': Buffer.from([0x78, 0x3a, 0x20, 0xff, 0x0a]) }, at: /group_vars\/all\.yml:1/, says: /invalid UTF-8 at byte offset 3/ },
+  { name: 'invalid UTF-8 in a template', files: { 'templates/t.j2': Buffer.from([0x61, 0x0a, 0x62, 0xc3, 0x28, 0x0a]), 'site.yml': play('y: 1', 'template: {src: t.j2, dest: MARKER}') }, at: /templates\/t\.j2:2/, says: /invalid UTF-8 at byte offset 3/ },
+  { name: 'a template syntax error names the template line', files: { 'templates/t.j2': 'a\nb\n{% if %}\n', 'site.yml': play('y: 1', 'template: {src: t.j2, dest: MARKER}') }, at: /templates\/t\.j2:3/, says: /template syntax error/ },
+  { name: 'a vaulted template', files: { 'templates/t.j2': VAULT, 'site.yml': play('y: 1', 'template: {src: t.j2, dest: MARKER}') }, at: /templates\/t\.j2:1/, says: /vault-encrypted/ },
+  { name: 'a vaulted copy src', files: { 'files/secret.txt': VAULT, 'site.yml': play('y: 1', 'copy: {src: secret.txt, dest: MARKER}') }, at: /files\/secret\.txt:1/, says: /vault-encrypted/ },
+  { name: 'an empty playbook list', files: { 'site.yml': '[]\n' }, at: /site\.yml:1/, says: /A playbook must contain at least one play/ },
+  { name: 'an empty playbook file', files: { 'site.yml': '# nothing here\n' }, at: /site\.yml:1/, says: /Empty playbook, nothing to do/ },
+];
+
+for (const c of cases) {
+  test(`refused before any host is touched: ${c.name}`, async () => {
+    const { dir, marker } = project(c.files);
+    const inv = existsSync(join(dir, 'hosts.yml')) ? 'hosts.yml' : 'hosts.ini';
+    const started = Date.now();
+    const r = await tsplay(['run', join(dir, 'site.yml'), '-i', join(dir, inv)]);
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+    assert.equal(r.code, 5, r.stdout + r.stderr);
+    assert.match(r.stderr, c.at);
+    assert.match(r.stderr, c.says);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'a stack trace');
+    assert.equal(existsSync(marker), false, 'the task ran');
+  });
+}
+
+test('binary copy src stays byte-exact: only text files must be UTF-8', async () => {
+  const bytes = Buffer.from([0xff, 0xfe, 0x00, 0xe9, 0xc3, 0x28, 0x0a]);
+  const { dir, marker } = project({ 'files/blob.bin': bytes, 'site.yml': play('y: 1', 'copy: {src: blob.bin, dest: MARKER}') });
+  const r = await tsplay(['run', join(dir, 'site.yml'), '-i', join(dir, 'hosts.ini')]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const { readFileSync } = await import('node:fs');
+  assert.deepEqual(readFileSync(marker), bytes);
+});
+
+test("a template's undefined variable is reported at the template's line, not the playbook's", async () => {
+  const { dir, marker } = project({ 'templates/t.j2': 'line one\n{{ nope }}\n', 'site.yml': play('y: 1', 'template: {src: t.j2, dest: MARKER}') });
+  const r = await tsplay(['run', join(dir, 'site.yml'), '-i', join(dir, 'hosts.ini')]);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stdout, /templates\/t\.j2:2:\d+: 'nope' is undefined/);
+  assert.equal(existsSync(marker), false);
+});
