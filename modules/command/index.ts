@@ -7,6 +7,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
 import { probeOutput } from '../../src/core/probe.js';
+import { cdOperand } from '../../src/core/script.js';
 import { lines, type Shell, sh } from '../../src/core/sh.js';
 import { shlexSplit } from '../../src/py/shlex.js';
 
@@ -51,7 +52,7 @@ function globTest(key: 'creates' | 'removes', pattern: string): Shell {
 export function runProbe(args: RunArgs): Shell {
   if (args.creates === undefined && args.removes === undefined) return lines();
   return lines(
-    args.chdir !== undefined && sh`cd ${args.chdir} 2>/dev/null || { echo nochdir=1; exit 0; }`,
+    args.chdir !== undefined && sh`cd ${cdOperand(args.chdir)} 2>/dev/null || { echo nochdir=1; exit 0; }`,
     args.creates !== undefined && globTest('creates', args.creates),
     args.removes !== undefined && globTest('removes', args.removes),
   );

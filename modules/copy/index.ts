@@ -6,6 +6,7 @@
  */
 import { posix } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
+import { absolutePath } from '../../src/core/schema.js';
 import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
 import { asText, filesProbe, planFile, probedFile, sha1 } from '../../src/core/files.js';
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
@@ -146,7 +147,7 @@ export function copyPlan(args: CopyLike, state: CopyState): Plan {
 
 const schema = Type.Object(
   {
-    dest: Type.String({ description: 'Remote path to write. If it is a directory (or ends with /), the file goes inside it under the basename of src.', minLength: 1 }),
+    dest: absolutePath('Remote path to write. If it is a directory (or ends with /), the file goes inside it under the basename of src.'),
     content: Type.Optional(Type.String({ description: 'The file content, inline. Mutually exclusive with src.' })),
     src: Type.Optional(Type.String({ description: "Controller file to copy, looked up in the role's or playbook's files/ folder, then beside the playbook.", minLength: 1 })),
     mode: Type.Optional(modeOption),

@@ -7,6 +7,7 @@
  */
 import { posix } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
+import { absolutePath } from '../../src/core/schema.js';
 import { chownSpec, fixAttrs, groupDiffers, groupOption, modeOption, ownerDiffers, ownerOption, resolveMode } from '../../src/core/attrs.js';
 import { defineModule, type ExecResult, type ExecStep, type Plan } from '../../src/core/module.js';
 import { base64Line, type FileStat, octal4, parseStat, parseUmask, probeOutput, statLine, UMASK_LINE } from '../../src/core/probe.js';
@@ -17,9 +18,9 @@ type FileState = (typeof STATES)[number];
 
 const schema = Type.Object(
   {
-    path: Type.Optional(Type.String({ description: 'Path to manage (aliases: dest, name).', minLength: 1 })),
-    dest: Type.Optional(Type.String({ description: 'Alias of path.', minLength: 1 })),
-    name: Type.Optional(Type.String({ description: 'Alias of path.', minLength: 1 })),
+    path: Type.Optional(absolutePath('Path to manage (aliases: dest, name).')),
+    dest: Type.Optional(absolutePath('Alias of path.')),
+    name: Type.Optional(absolutePath('Alias of path.')),
     state: Type.Optional(
       Type.Union(
         STATES.map((s) => Type.Literal(s)),

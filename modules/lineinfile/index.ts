@@ -5,6 +5,7 @@
  * the whole new file with one put.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { absolutePath } from '../../src/core/schema.js';
 import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
 import { asText, filesProbe, planFile, probedFile } from '../../src/core/files.js';
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
@@ -14,10 +15,10 @@ import { reExpand as pyExpand, bytesRegExp as pyRegExp } from '../../src/py/re.j
 
 const schema = Type.Object(
   {
-    path: Type.Optional(Type.String({ description: 'The file to edit (aliases: dest, destfile, name).', minLength: 1 })),
-    dest: Type.Optional(Type.String({ description: 'Alias of path.', minLength: 1 })),
+    path: Type.Optional(absolutePath('The file to edit (aliases: dest, destfile, name).')),
+    dest: Type.Optional(absolutePath('Alias of path.')),
     destfile: Type.Optional(Type.String({ description: 'Alias of path.', minLength: 1 })),
-    name: Type.Optional(Type.String({ description: 'Alias of path.', minLength: 1 })),
+    name: Type.Optional(absolutePath('Alias of path.')),
     state: Type.Optional(Type.Union([Type.Literal('present'), Type.Literal('absent')], { description: 'Whether the line should be there or not.', default: 'present' })),
     regexp: Type.Optional(
       Type.String({ description: 'Python regular expression looked for in every line: present replaces the last match (first with firstmatch), absent removes all matches. Alias: regex.' }),

@@ -3,15 +3,16 @@
  * source) for `register:`. It never changes anything: its whole work is the probe.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { absolutePath } from '../../src/core/schema.js';
 import { defineModule, type ExecResult } from '../../src/core/module.js';
 import { base64Line, type FileStat, parseStat, probeOutput, statLine, unbase64 } from '../../src/core/probe.js';
 import { lines, type Shell, sh } from '../../src/core/sh.js';
 
 const schema = Type.Object(
   {
-    path: Type.Optional(Type.String({ description: 'The path to look at (aliases: dest, name).', minLength: 1 })),
-    dest: Type.Optional(Type.String({ description: 'Alias of path.', minLength: 1 })),
-    name: Type.Optional(Type.String({ description: 'Alias of path.', minLength: 1 })),
+    path: Type.Optional(absolutePath('The path to look at (aliases: dest, name).')),
+    dest: Type.Optional(absolutePath('Alias of path.')),
+    name: Type.Optional(absolutePath('Alias of path.')),
     follow: Type.Optional(Type.Boolean({ description: 'Follow a symlink at path and describe its target.', default: false })),
     get_checksum: Type.Optional(Type.Boolean({ description: 'Compute the SHA-1 of a regular file (reads the whole file).', default: true })),
     checksum_algorithm: Type.Optional(Type.Literal('sha1', { description: 'Only sha1 is supported.', default: 'sha1' })),

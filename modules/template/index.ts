@@ -4,6 +4,7 @@
  * same probe, same plan, same diff.
  */
 import { posix } from 'node:path';
+import { absolutePath } from '../../src/core/schema.js';
 import { Type } from '@sinclair/typebox';
 import { defineModule } from '../../src/core/module.js';
 import { decodeUtf8 } from '../../src/core/text.js';
@@ -13,7 +14,7 @@ import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
 const schema = Type.Object(
   {
     src: Type.String({ description: "Template file, looked up in the role's or playbook's templates/ folder, then beside the playbook.", minLength: 1 }),
-    dest: Type.String({ description: 'Remote path to write. If it is a directory (or ends with /), the file goes inside it under the basename of src.', minLength: 1 }),
+    dest: absolutePath('Remote path to write. If it is a directory (or ends with /), the file goes inside it under the basename of src.'),
     mode: Type.Optional(modeOption),
     owner: Type.Optional(ownerOption),
     group: Type.Optional(groupOption),

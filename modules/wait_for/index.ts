@@ -8,6 +8,7 @@
  * search_regex on a port, connect with bash's /dev/tcp under `timeout`.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { absolutePath } from '../../src/core/schema.js';
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
 import { probeOutput } from '../../src/core/probe.js';
 import { lines, type Shell, sh } from '../../src/core/sh.js';
@@ -16,7 +17,7 @@ const schema = Type.Object(
   {
     host: Type.Optional(Type.String({ description: 'Host (name or address) whose port to wait for.', default: '127.0.0.1', minLength: 1 })),
     port: Type.Optional(Type.Integer({ description: 'TCP port to wait for.', minimum: 1, maximum: 65535 })),
-    path: Type.Optional(Type.String({ description: 'File to wait for (mutually exclusive with port).', minLength: 1 })),
+    path: Type.Optional(absolutePath('File to wait for (mutually exclusive with port).')),
     state: Type.Optional(
       Type.Union([Type.Literal('started'), Type.Literal('stopped'), Type.Literal('present'), Type.Literal('absent')], {
         description: 'started/present: wait until the port listens or the file exists; stopped/absent: until the port is closed or the file is gone.',

@@ -43,7 +43,7 @@ function transportSettings(o: ConnOptions) {
   const files = o.knownHosts?.length ? o.knownHosts.map((f) => resolve(f)) : [join(homedir(), '.ssh', 'known_hosts')];
   return {
     knownHosts: new KnownHosts(files, Boolean(o.acceptNewHostKeys)),
-    connectTimeoutMs: Number(o.connectTimeout) * 1000,
+    connectTimeoutMs: seconds('--connect-timeout', o.connectTimeout, false) * 1000,
     keepaliveMs: 15000,
   };
 }
@@ -51,6 +51,13 @@ function transportSettings(o: ConnOptions) {
 async function loadInventory(sources: string[]): Promise<Inventory> {
   if (!sources.length) throw new UserError('no inventory given', undefined, 'pass -i hosts.ini (a file, a folder, or host1,host2,)');
   return Inventory.load(sources.map((s) => (s.includes(',') && !s.includes('/') ? s : resolve(s))));
+}
+
+/** A number of seconds given on the command line (0 allowed only where it means "none"). */
+function seconds(name: string, v: string, zero: boolean): number {
+  const n = /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
+  if (Number.isNaN(n) || (!zero && n === 0)) throw new UserError(`${name} must be a number of seconds${zero ? ' (0: none)' : ' above 0'}, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 function positiveInt(name: string, v: string): number {
@@ -103,7 +110,7 @@ export function program(): Command {
       skipTags: splitTags(o.skipTags),
       limit: o.limit,
       verbosity: o.verbose,
-      taskTimeoutMs: Number(o.timeout) > 0 ? Number(o.timeout) * 1000 : undefined,
+      taskTimeoutMs: seconds('--timeout', o.timeout, true) > 0 ? Number(o.timeout) * 1000 : undefined,
       transport: transportSettings(o),
     };
     const sink = createSink({ json: Boolean(o.json), verbosity: settings.verbosity });

@@ -6,6 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import type { ExecStep } from './module.js';
 import { type FileStat, octal4 } from './probe.js';
+import { account } from './schema.js';
 
 /** A POSIX octal mode such as 0644 or 644, or chmod symbolic clauses such as u=rw,g=r,o=r. */
 export const MODE_PATTERN = '^(0?[0-7]{3,4}|([ugoa]*([-+=]([rwxXst]*|[ugo]))+)(,[ugoa]*([-+=]([rwxXst]*|[ugo]))+)*)$';
@@ -25,8 +26,8 @@ export const modeOption = Type.Unsafe<string | number>({
     'Playbooks are read as YAML 1.1 like Ansible, so an unquoted 0644 is octal and means 0644; an unquoted 644 is ' +
     'the decimal number 644, which tsplay refuses rather than applying 01204.',
 });
-export const ownerOption = Type.String({ description: 'Name (or numeric uid) of the user that should own the file.', minLength: 1 });
-export const groupOption = Type.String({ description: 'Name (or numeric gid) of the group that should own the file.', minLength: 1 });
+export const ownerOption = account('Name (or numeric uid) of the user that should own the file.');
+export const groupOption = account('Name (or numeric gid) of the group that should own the file.');
 
 export interface AttrArgs {
   mode?: string | number;

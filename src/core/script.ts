@@ -11,11 +11,16 @@ import { lines, raw, type Shell, sh } from './sh.js';
 /** Ends the here-document opened in putLines(). */
 const EOF_MARK = raw('TSPLAY_EOF');
 
+/** A directory for cd: `cd -P` or `cd -` would be options, so a relative one is written ./DIR. */
+export function cdOperand(dir: string): string {
+  return dir.startsWith('/') ? dir : `./${dir}`;
+}
+
 function execLine(step: ExecStep): Shell {
   let cmd = sh`${step.argv}`;
   for (const [k, v] of Object.entries(step.env ?? {}).reverse()) cmd = sh`${envName(k)}=${v} ${cmd}`;
   if (step.stdin !== undefined) cmd = sh`printf '%s' ${step.stdin} | ${cmd}`;
-  if (step.cwd) cmd = sh`cd ${step.cwd} && ${cmd}`;
+  if (step.cwd) cmd = sh`cd ${cdOperand(step.cwd)} && ${cmd}`;
   const ok = step.okCodes ?? [0];
   if (ok.length === 1 && ok[0] === 0) return cmd;
   return sh`rc=0; { ${cmd}; } || rc=$?; case $rc in ${raw(ok.map((c) => String(Math.trunc(c))).join('|'))}) ;; *) exit $rc;; esac`;
@@ -32,19 +37,19 @@ function base64Lines(content: string | Uint8Array): Shell {
 function putLines(step: PutStep): Shell {
   const dest = step.path;
   return lines(
-    sh`t=$(mktemp ${posix.dirname(dest)}/.tsplay.XXXXXX)`,
+    sh`t=$(mktemp -- ${posix.dirname(dest)}/.tsplay.XXXXXX)`,
     sh`base64 -d > "$t" <<'TSPLAY_EOF'`,
     base64Lines(step.content),
     EOF_MARK,
-    step.backup && sh`if [ -f ${dest} ]; then b=${dest}.$(date +%Y-%m-%d@%H:%M:%S)~; cp -p ${dest} "$b"; b=; fi`,
+    step.backup && sh`if [ -f ${dest} ]; then b=${dest}.$(date +%Y-%m-%d@%H:%M:%S)~; cp -p -- ${dest} "$b"; b=; fi`,
     // A new file gets 0666 less the umask, an existing one keeps its mode and owner, as Ansible does.
     step.mode
-      ? sh`chmod ${step.mode} "$t"`
+      ? sh`chmod -- ${step.mode} "$t"`
       : sh`if [ -e ${dest} ]; then chmod "$(stat -c %a ${dest})" "$t"; else chmod "$(printf '%o' $((0666 & ~0$(umask))))" "$t"; fi`,
     step.owner || step.group
-      ? sh`chown ${chownSpec(step.owner, step.group)} "$t"`
+      ? sh`chown -- ${chownSpec(step.owner, step.group)} "$t"`
       : sh`if [ -e ${dest} ]; then chown "$(stat -c %u:%g ${dest})" "$t" 2>/dev/null || true; fi`,
-    sh`mv -f "$t" ${dest}`,
+    sh`mv -f -- "$t" ${dest}`,
     raw('t='),
   );
 }

@@ -114,7 +114,7 @@ export function parseIni(inv: InventoryData, file: string, text: string): void {
       }
       for (const host of hosts) {
         guard(() => inv.addHost(host, groupname, port), 'host names cannot be empty');
-        for (const [k, v] of vars) inv.setVariable(host, k, v);
+        for (const [k, v] of vars) guard(() => inv.setVariable(host, k, v));
       }
     } else if (state === 'vars') {
       const eq = line.indexOf('=');

@@ -18,6 +18,19 @@ export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+const PORT_VARS = new Set(['ansible_port', 'ansible_ssh_port']);
+
+/**
+ * Connection variables with a fixed type are checked where they are written (the loaders turn
+ * the error into file:line): a port that is not a number would otherwise be looked up as
+ * "[ip]:NaN" in known_hosts. A template ("{{ p }}") is checked when it is used.
+ */
+function checkVariable(key: string, value: unknown): void {
+  if (!PORT_VARS.has(key) || (typeof value === 'string' && value.includes('{{'))) return;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InventoryError(`${key} must be a port number from 1 to 65535, got ${JSON.stringify(value)}`);
+}
+
 export class Host {
   vars: Record<string, unknown> = {};
   /** Groups this host was added to directly, in the order it was added. */
@@ -142,7 +155,10 @@ export class Group {
       const n = typeof value === 'number' ? Math.trunc(value) : typeof value === 'string' && /^\s*[-+]?\d+\s*$/.test(value) ? parseInt(value, 10) : NaN;
       if (Number.isNaN(n)) throw new InventoryError(`ansible_group_priority must be an integer, got ${JSON.stringify(value)}`);
       this.priority = n;
-    } else setOwn(this.vars, key, value);
+    } else {
+      checkVariable(key, value);
+      setOwn(this.vars, key, value);
+    }
   }
 }
 
@@ -202,6 +218,7 @@ export class InventoryData {
     if (g) return g.setVariable(key, value);
     const h = this.hosts.get(entity);
     if (!h) throw new InventoryError(`Could not identify group or host named ${entity}`);
+    checkVariable(key, value);
     setOwn(h.vars, key, value);
   }
 

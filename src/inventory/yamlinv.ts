@@ -106,7 +106,7 @@ export function parseYamlInventory(inv: InventoryData, file: string, text: strin
           const vars = isNull(h.value) ? [] : isMap(h.value) ? entries(h.value) : fail(`Invalid data for host ${String(h.key)}: expected a dictionary of variables`, h.value, 'write host: {var: value} or leave the value empty');
           for (const host of hosts) {
             guard(h.keyNode, () => inv.addHost(host, group, port));
-            for (const v of vars) inv.setVariable(host, String(v.key), y.toJS(v.value));
+            for (const v of vars) guard(v.keyNode, () => inv.setVariable(host, String(v.key), y.toJS(v.value)));
           }
         }
       }

@@ -8,7 +8,7 @@ import type { ModuleDef } from '../core/module.js';
 import { closest } from '../core/suggest.js';
 import { booleanOf } from '../py/bool.js';
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
+const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false, verbose: true });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 export interface ArgProblem {
@@ -58,6 +58,11 @@ function describe(e: ErrorObject, module: ModuleDef): ArgProblem {
     }
     case 'enum':
       return { path, message: `${where} must be one of: ${(e.params as any).allowedValues.join(', ')}` };
+    case 'pattern': {
+      // A schema may say in words what its pattern means (src/core/schema.ts).
+      const said = (e.parentSchema as { patternMessage?: string } | undefined)?.patternMessage;
+      return { path, message: `${where} ${said ?? e.message}${said ? `, got ${JSON.stringify(e.data)}` : ''}` };
+    }
     default:
       return { path, message: `${where} ${e.message}` };
   }

@@ -29,10 +29,14 @@ export function createTransport(name: string, vars: Record<string, unknown>, set
   if (kind !== 'ssh' && kind !== 'paramiko' && kind !== 'smart') {
     throw new Error(`ansible_connection=${kind} is not supported (use ssh or local)`);
   }
+  const port = optNumber(vars.ansible_port ?? vars.ansible_ssh_port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
+    throw new Error(`ansible_port must be a port number from 1 to 65535, got ${JSON.stringify(vars.ansible_port ?? vars.ansible_ssh_port)}`);
+  }
   const target = resolveTarget(
     {
       host: optString(vars.ansible_host) ?? optString(vars.ansible_ssh_host) ?? name,
-      port: optNumber(vars.ansible_port ?? vars.ansible_ssh_port),
+      port,
       user: optString(vars.ansible_user ?? vars.ansible_ssh_user),
       keyFile: optString(vars.ansible_ssh_private_key_file ?? vars.ansible_private_key_file),
       password: optString(vars.ansible_password ?? vars.ansible_ssh_pass),

@@ -21,6 +21,8 @@ interface Case {
   /** Where the error must point: file (relative) and line. */
   at: RegExp;
   says: RegExp;
+  /** More command-line arguments. */
+  args?: string[];
 }
 
 /** A project: hosts.ini (one local host), site.yml writing the marker unless the case replaces it. */
@@ -56,6 +58,12 @@ const cases: Case[] = [
   { name: 'a vaulted template', files: { 'templates/t.j2': VAULT, 'site.yml': play('y: 1', 'template: {src: t.j2, dest: MARKER}') }, at: /templates\/t\.j2:1/, says: /vault-encrypted/ },
   { name: 'a vaulted copy src', files: { 'files/secret.txt': VAULT, 'site.yml': play('y: 1', 'copy: {src: secret.txt, dest: MARKER}') }, at: /files\/secret\.txt:1/, says: /vault-encrypted/ },
   { name: 'an empty playbook list', files: { 'site.yml': '[]\n' }, at: /site\.yml:1/, says: /A playbook must contain at least one play/ },
+  { name: 'an owner that reads as an option (copy)', files: { 'site.yml': play('y: 1', 'copy: {dest: MARKER, content: x, owner: "--reference=/etc/shadow"}') }, at: /site\.yml:6/, says: /option 'owner' must be a user or group name/ },
+  { name: 'a group that reads as an option (file)', files: { 'site.yml': play('y: 1', 'file: {path: MARKER, state: touch, group: "--reference=/etc/shadow"}') }, at: /site\.yml:6/, says: /option 'group' must be a user or group name/ },
+  { name: 'a relative dest that reads as an option', files: { 'site.yml': play('y: 1', 'copy: {dest: "--help", content: x}') }, at: /site\.yml:6/, says: /option 'dest' must be an absolute path/ },
+  { name: 'a lineinfile path that is relative', files: { 'site.yml': play('y: 1', 'lineinfile: {path: "etc/x", line: x}') }, at: /site\.yml:6/, says: /option 'path' must be an absolute path/ },
+  { name: '--timeout abc', files: {}, at: /--timeout/, says: /must be a number of seconds/, args: ['--timeout', 'abc'] },
+  { name: 'ansible_port=abc in an INI inventory', files: { 'hosts.ini': 'node1 ansible_connection=local\nnode2 ansible_port=abc\n' }, at: /hosts\.ini:2/, says: /ansible_port must be a port number/ },
   { name: 'an empty playbook file', files: { 'site.yml': '# nothing here\n' }, at: /site\.yml:1/, says: /Empty playbook, nothing to do/ },
 ];
 
@@ -64,7 +72,7 @@ for (const c of cases) {
     const { dir, marker } = project(c.files);
     const inv = existsSync(join(dir, 'hosts.yml')) ? 'hosts.yml' : 'hosts.ini';
     const started = Date.now();
-    const r = await tsplay(['run', join(dir, 'site.yml'), '-i', join(dir, inv)]);
+    const r = await tsplay(['run', join(dir, 'site.yml'), '-i', join(dir, inv), ...(c.args ?? [])]);
     assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
     assert.equal(r.code, 5, r.stdout + r.stderr);
     assert.match(r.stderr, c.at);
@@ -89,4 +97,14 @@ test("a template's undefined variable is reported at the template's line, not th
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stdout, /templates\/t\.j2:2:\d+: 'nope' is undefined/);
   assert.equal(existsSync(marker), false);
+});
+
+test('chdir "-P" or "-" is a directory name, not an option of cd: the command does not run in the home directory', async () => {
+  for (const chdir of ['-P', '-']) {
+    const { dir, marker } = project({ 'site.yml': play('y: 1', `command: {cmd: "touch MARKER", chdir: "${chdir}"}`) });
+    const r = await tsplay(['run', join(dir, 'site.yml'), '-i', join(dir, 'hosts.ini')], { cwd: dir });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, /can't cd|No such file|Unable to change directory/, r.stdout);
+    assert.equal(existsSync(marker), false, `chdir ${chdir} ran the command elsewhere`);
+  }
 });
