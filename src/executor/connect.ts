@@ -13,7 +13,7 @@ export async function ensureConnected(ctx: PlayContext, h: HostState): Promise<v
       const vars = { ...h.inventoryVars, ...ctx.settings.extraVars };
       const connVars: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(vars)) if (k.startsWith('ansible_')) connVars[k] = ctx.templar.template(v, vars);
-      if (ctx.play.remoteUser && connVars.ansible_user === undefined) connVars.ansible_user = ctx.play.remoteUser;
+      if (ctx.play.remoteUser && connVars.ansible_user === undefined) connVars.ansible_user = ctx.templar.template(ctx.play.remoteUser, vars);
       if (ctx.play.connection) connVars.ansible_connection = ctx.play.connection;
       let t;
       try {

@@ -9,6 +9,7 @@ import { isAbsolute, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Sink } from '../output/events.js';
+import { HANDLER_NOT_FOUND } from '../playbook/parse.js';
 import { loadYamlFile } from '../playbook/yaml.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
 import type { Templar } from '../template/index.js';
@@ -189,7 +190,7 @@ export class Runner {
     for (const h of ctx.active) {
       for (const n of h.notified) {
         if (!ctx.play.handlers.some((x) => x.name === n || x.listen.includes(n))) {
-          this.ctx.emit({ kind: 'warning', msg: `${h.name}: no handler named '${n}' was notified (check the notify: name)` });
+          this.ctx.emit({ kind: 'warning', msg: `${h.name}: ${HANDLER_NOT_FOUND(n)}` });
         }
       }
       h.notified.clear();

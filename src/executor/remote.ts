@@ -17,11 +17,16 @@ function asBool(v: unknown): boolean {
   return boolean(v, false);
 }
 
+/** A keyword's value for this host: Ansible templates become, become_user, remote_user, timeout... per host. */
+export function keyword(ctx: PlayContext, task: Task, vars: Vars, value: unknown): unknown {
+  return typeof value === 'string' && ctx.templar.isTemplated(value) ? ctx.templar.template(value, vars, task.pos) : value;
+}
+
 function becomeUser(ctx: PlayContext, task: Task, vars: Vars): string | false {
-  const become = task.become ?? (vars.ansible_become === undefined ? ctx.play.become : asBool(vars.ansible_become));
+  const become = asBool(keyword(ctx, task, vars, task.become ?? (vars.ansible_become === undefined ? ctx.play.become : vars.ansible_become)));
   if (!become) return false;
-  const user = task.becomeUser ?? (vars.ansible_become_user as string | undefined) ?? ctx.play.becomeUser;
-  const login = ctx.play.remoteUser ?? (vars.ansible_user as string | undefined);
+  const user = String(keyword(ctx, task, vars, task.becomeUser ?? vars.ansible_become_user ?? ctx.play.becomeUser));
+  const login = keyword(ctx, task, vars, ctx.play.remoteUser ?? vars.ansible_user);
   // sudo to the user we already are is a no-op that costs a process and needs sudo installed.
   return user === login ? false : user;
 }
@@ -29,6 +34,8 @@ function becomeUser(ctx: PlayContext, task: Task, vars: Vars): string | false {
 export interface ExecOptions {
   become: string | false;
   env?: Record<string, string>;
+  /** The task's own timeout (else --timeout). */
+  timeoutMs?: number;
   /** Values of the task's sensitive options, masked in -v output. */
   secrets?: string[];
 }
@@ -43,7 +50,7 @@ function masked(text: string, secrets: string[] | undefined): string {
 export function execOptions(ctx: PlayContext, task: Task, vars: Vars): ExecOptions {
   const env = { ...(ctx.play.environment ?? {}), ...(task.environment ?? {}) };
   const templated = Object.keys(env).length ? (ctx.templar.template(env, vars, task.pos) as Record<string, unknown>) : undefined;
-  return { become: becomeUser(ctx, task, vars), env: templated && Object.fromEntries(Object.entries(templated).map(([k, v]) => [k, String(v)])) };
+  return { become: becomeUser(ctx, task, vars), timeoutMs: taskTimeoutMs(ctx, task, vars), env: templated && Object.fromEntries(Object.entries(templated).map(([k, v]) => [k, String(v)])) };
 }
 
 /** Probes that share a round trip must run as the same user with the same environment. */
@@ -51,11 +58,18 @@ export function probeContext(o: ExecOptions): string {
   return JSON.stringify([o.become, o.env ?? {}]);
 }
 
+function taskTimeoutMs(ctx: PlayContext, task: Task, vars: Vars): number | undefined {
+  if (task.timeout === undefined) return undefined;
+  const s = Number(keyword(ctx, task, vars, task.timeout));
+  if (!Number.isFinite(s) || s < 0) throw new Error(`timeout must be a number of seconds, got ${JSON.stringify(task.timeout)}`);
+  return s > 0 ? s * 1000 : undefined;
+}
+
 /** One script in one round trip; -v shows it unless the task is no_log. */
 export async function remote(ctx: PlayContext, h: HostState, task: Task, phase: 'probe' | 'apply', script: Shell, opts: ExecOptions): Promise<ExecResult> {
   const t = h.transport!;
   const full = withEnvironment(script, opts.env);
-  const timeoutMs = task.timeout ? task.timeout * 1000 : ctx.settings.taskTimeoutMs;
+  const timeoutMs = opts.timeoutMs ?? ctx.settings.taskTimeoutMs;
   const res = await t.run(full.text, { become: opts.become, timeoutMs });
   if (ctx.settings.verbosity > 0 && !task.noLog) {
     const m = (t: string) => masked(t, opts.secrets);

@@ -79,6 +79,11 @@ function asBool(v: unknown): boolean | undefined {
   return /^(yes|true|on|1)$/i.test(String(v));
 }
 
+/** A boolean keyword that Ansible templates per host (become): a template is kept for the run. */
+function boolOrTemplate(v: unknown): boolean | string | undefined {
+  return typeof v === 'string' && v.includes('{{') ? v : asBool(v);
+}
+
 function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean): Task | undefined {
   if (!isObj(raw)) {
     c.add('a task must be a mapping (name: ..., module: ...)', posOf(raw) ?? { file });
@@ -132,10 +137,10 @@ function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean)
     diff: asBool(raw.diff),
     noLog: asBool(raw.no_log) ?? false,
     environment: isObj(raw.environment) ? raw.environment : undefined,
-    become: asBool(raw.become),
+    become: boolOrTemplate(raw.become),
     becomeUser: raw.become_user === undefined ? undefined : String(raw.become_user),
     vars: isObj(raw.vars) ? raw.vars : {},
-    timeout: raw.timeout === undefined ? undefined : Number(raw.timeout),
+    timeout: raw.timeout === undefined ? undefined : typeof raw.timeout === 'string' && raw.timeout.includes('{{') ? raw.timeout : Number(raw.timeout),
     pos: posOf(raw) ?? { file },
     source: raw,
   };
@@ -172,19 +177,42 @@ function parseTasks(list: unknown, file: string, c: Collector, isHandler = false
   return list.map((t) => parseTask(t, file, c, isHandler)).filter((t): t is Task => t !== undefined);
 }
 
+export const HANDLER_NOT_FOUND = (n: string) => `The requested handler '${n}' was not found in either the main handlers list nor in the listening handlers list`;
+
+/** As ansible-playbook: notifying what no handler of the play is named or listens to is an error, found here for every literal name. */
+function checkNotify(play: Play, c: Collector): void {
+  if (play.handlers.some((h) => h.name?.includes('{{'))) return; // known only at run time
+  const known = new Set(play.handlers.flatMap((h) => [...(h.name !== undefined ? [h.name] : []), ...h.listen]));
+  for (const t of [...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers]) {
+    const raw = (t.source as Obj | undefined)?.notify;
+    if (typeof raw !== 'string' && !(Array.isArray(raw) && raw.every((x) => typeof x === 'string'))) continue; // the schema says what is wrong
+    for (const n of t.notify) {
+      if (n.includes('{{') || known.has(n)) continue;
+      const names = [...known];
+      c.add(HANDLER_NOT_FOUND(n), posOf(t.source, 'notify') ?? t.pos, names.length ? `the play's handlers and topics: ${names.map((x) => `'${x}'`).join(', ')}` : 'the play has no handlers: add one under handlers:');
+    }
+  }
+}
+
 function parsePlay(raw: unknown, file: string, c: Collector): Play | undefined {
   if (!isObj(raw)) {
     c.add('a play must be a mapping with hosts: and tasks:', posOf(raw) ?? { file });
     return undefined;
   }
   checkKeys(raw, PlaySchema, 'play', c);
+  const play = parsePlayBody(raw, file, c);
+  checkNotify(play, c);
+  return play;
+}
+
+function parsePlayBody(raw: Obj, file: string, c: Collector): Play {
   return {
     name: raw.name === undefined || raw.name === null ? undefined : String(raw.name),
     hosts: Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts ?? ''),
     vars: isObj(raw.vars) ? raw.vars : {},
     varsFiles: strList(raw.vars_files),
     gatherFacts: asBool(raw.gather_facts) ?? true,
-    become: asBool(raw.become) ?? false,
+    become: boolOrTemplate(raw.become) ?? false,
     becomeUser: raw.become_user === undefined ? 'root' : String(raw.become_user),
     preTasks: parseTasks(raw.pre_tasks, file, c),
     tasks: parseTasks(raw.tasks, file, c),

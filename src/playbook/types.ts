@@ -28,10 +28,11 @@ export interface Task {
   diff?: boolean;
   noLog: boolean;
   environment?: Record<string, unknown>;
-  become?: boolean;
+  /** become, become_user, remote_user and timeout may be templates, rendered per host when the task runs. */
+  become?: boolean | string;
   becomeUser?: string;
   vars: Record<string, unknown>;
-  timeout?: number;
+  timeout?: number | string;
   pos: SourcePos;
   /** The task mapping as written, for positions of its keys in later checks. */
   source: Record<string, unknown>;
@@ -43,7 +44,7 @@ export interface Play {
   vars: Record<string, unknown>;
   varsFiles: string[];
   gatherFacts: boolean;
-  become: boolean;
+  become: boolean | string;
   becomeUser: string;
   preTasks: Task[];
   tasks: Task[];

@@ -64,6 +64,7 @@ const cases: Case[] = [
   { name: 'a lineinfile path that is relative', files: { 'site.yml': play('y: 1', 'lineinfile: {path: "etc/x", line: x}') }, at: /site\.yml:6/, says: /option 'path' must be an absolute path/ },
   { name: '--timeout abc', files: {}, at: /--timeout/, says: /must be a number of seconds/, args: ['--timeout', 'abc'] },
   { name: 'ansible_port=abc in an INI inventory', files: { 'hosts.ini': 'node1 ansible_connection=local\nnode2 ansible_port=abc\n' }, at: /hosts\.ini:2/, says: /ansible_port must be a port number/ },
+  { name: 'notify naming no handler and no listen topic', files: { 'site.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: {dest: MARKER, content: x}\n      notify: restart app\n  handlers:\n    - debug: {msg: x}\n      listen: reload app\n' }, at: /site\.yml:5/, says: /The requested handler 'restart app' was not found in either the main handlers list nor in the listening handlers list/ },
   { name: 'an empty playbook file', files: { 'site.yml': '# nothing here\n' }, at: /site\.yml:1/, says: /Empty playbook, nothing to do/ },
 ];
 
@@ -107,4 +108,24 @@ test('chdir "-P" or "-" is a directory name, not an option of cd: the command do
     assert.match(r.stdout, /can't cd|No such file|Unable to change directory/, r.stdout);
     assert.equal(existsSync(marker), false, `chdir ${chdir} ran the command elsewhere`);
   }
+});
+
+test('two nameless handlers listening on different topics are two handlers: each runs for its own topic', async () => {
+  const { dir, marker } = project({
+    'site.yml': `- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: {dest: MARKER, content: x}
+      notify: [topic a, topic b]
+  handlers:
+    - copy: {dest: "MARKER.a", content: a}
+      listen: topic a
+    - copy: {dest: "MARKER.b", content: b}
+      listen: topic b
+`,
+  });
+  const r = await tsplay(['run', join(dir, 'site.yml'), '-i', join(dir, 'hosts.ini')]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(existsSync(`${marker}.a`) && existsSync(`${marker}.b`), true, r.stdout);
+  assert.equal(r.stdout.match(/RUNNING HANDLER/g)?.length, 2);
 });
