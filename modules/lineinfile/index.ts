@@ -11,6 +11,7 @@ import { asText, filesProbe, planFile, probedFile } from '../../src/core/files.j
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
 import { type FileStat, parseUmask, probeOutput } from '../../src/core/probe.js';
 import { lines, type Shell, sh } from '../../src/core/sh.js';
+import { execEach } from '../../src/py/bounded.js';
 import { reExpand as pyExpand, bytesRegExp as pyRegExp } from '../../src/py/re.js';
 
 const schema = Type.Object(
@@ -118,10 +119,14 @@ export function presentEdit(lines: string[], o: { regexp?: string; search?: stri
   const index = [-1, -1];
   let match: RegExpExecArray | boolean | undefined;
   const line = o.line;
+  // The host's lines are matched with a deadline (src/py/bounded.ts): a pattern that backtracks forever fails this task only.
+  const bodies = b.map(body);
+  const insHits = ins ? execEach(ins, bodies, o.insertafter ?? o.insertbefore) : [];
 
   if (re) {
+    const hits = execEach(re, bodies, o.regexp);
     for (let n = 0; n < b.length; n++) {
-      const m = re.exec(body(b[n]!));
+      const m = hits[n];
       if (m) {
         index[0] = n;
         match = m;
@@ -142,7 +147,7 @@ export function presentEdit(lines: string[], o: { regexp?: string; search?: stri
     for (let n = 0; n < b.length; n++) {
       if (line === rstripNl(b[n]!)) {
         index[0] = n;
-      } else if (ins && ins.exec(body(b[n]!))) {
+      } else if (insHits[n]) {
         if (o.insertafter !== undefined) {
           index[1] = n + 1;
           if (o.firstmatch) break;
@@ -197,8 +202,9 @@ export function presentEdit(lines: string[], o: { regexp?: string; search?: stri
 export function absentEdit(lines: string[], o: { regexp?: string; search?: string; line?: string }): Edit {
   const re = o.regexp !== undefined ? pyRegExp(o.regexp) : undefined;
   let found = 0;
-  const kept = lines.filter((l) => {
-    const hit = re ? re.test(body(l)) : o.search !== undefined ? l.includes(o.search) : o.line === rstripNl(l);
+  const hits = re ? execEach(re, lines.map(body), o.regexp) : [];
+  const kept = lines.filter((l, n) => {
+    const hit = re ? Boolean(hits[n]) : o.search !== undefined ? l.includes(o.search) : o.line === rstripNl(l);
     if (hit) found++;
     return !hit;
   });

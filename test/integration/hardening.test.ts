@@ -196,3 +196,24 @@ test("with become, sudo runs one fixed command line: its log holds no script", a
   assert.doesNotMatch(log, new RegExp(secret));
   assert.equal(await on('h3', 'cat /tmp/by-nobody; stat -c %U /tmp/by-nobody'), `${secret}nobody\n`);
 });
+
+test("a regexp that backtracks forever on one host's data fails that host's task only; the others finish and none is unreachable", async () => {
+  await on('h1', `printf '%s!\\n' ${'a'.repeat(32)} > /etc/redos.conf`);
+  await on('h2', 'echo aaaa > /etc/redos.conf');
+  await on('h3', 'echo aaaa > /etc/redos.conf');
+  const pb = playbook(
+    'redos.yml',
+    `- hosts: all\n  gather_facts: false\n  tasks:\n    - lineinfile: {path: /etc/redos.conf, regexp: '^(a+)+$', line: fixed}\n    - command: "true"\n`,
+  );
+  const started = Date.now();
+  const r = await tsplay(['run', pb, ...base(), '--json']);
+  const took = Date.now() - started;
+  const res = results(r.stdout);
+  const byHost = (h: string) => res.filter((e) => e.host === h).map((e) => e.status);
+  assert.deepEqual(byHost('h1'), ['failed']);
+  assert.match(res.find((e) => e.host === 'h1').result.msg, /ran longer than 1 s on this host's data/);
+  assert.deepEqual(byHost('h2'), ['changed', 'changed']);
+  assert.deepEqual(byHost('h3'), ['changed', 'changed']);
+  assert.ok(took < 20_000, `the run took ${took} ms`);
+  assert.equal(await on('h2', 'cat /etc/redos.conf'), 'fixed\n');
+});
