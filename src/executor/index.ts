@@ -53,6 +53,9 @@ async function loadVarsFiles(play: Play, pb: Playbook, templar: Templar, extra: 
   return out;
 }
 
+/** How long the hosts that finished a task wait before tsplay says which hosts they wait for. */
+const WAIT_NOTICE_MS = 10_000;
+
 export class Runner {
   private ctx: RunContext;
   private started = Date.now();
@@ -125,7 +128,20 @@ export class Runner {
     }
     const limit = pLimit(Math.max(1, settings.forks));
     const onAll = async (hosts: HostState[], fn: (h: HostState) => Promise<void>) => {
-      await Promise.all(hosts.map((h) => limit(() => fn(h))));
+      // Linear strategy: every host waits for the slowest. Say which ones, so a host timing out
+      // (an unreachable one takes its keepalive time) does not look like a hung run.
+      const pending = new Set(hosts.map((h) => h.name));
+      const started = Date.now();
+      const notice = setInterval(() => {
+        if (pending.size === 0 || pending.size === hosts.length) return;
+        const s = Math.round((Date.now() - started) / 1000);
+        this.ctx.emit({ kind: 'warning', msg: `waiting for ${[...pending].join(', ')} (${s} s): the other hosts go on when it is done` });
+      }, WAIT_NOTICE_MS);
+      try {
+        await Promise.all(hosts.map((h) => limit(() => fn(h)).finally(() => pending.delete(h.name))));
+      } finally {
+        clearInterval(notice);
+      }
     };
     const prune = () => {
       const anyFailed = ctx.active.some((h) => h.failed);

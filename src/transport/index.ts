@@ -1,7 +1,7 @@
 /** Chooses and builds the transport of a host from its connection variables. */
 import { KnownHosts } from './known-hosts.js';
 import { LocalTransport } from './local.js';
-import { resolveTarget } from './ssh-config.js';
+import { aliveOptions, resolveTarget } from './ssh-config.js';
 import { SshTransport } from './ssh.js';
 import type { Transport } from './types.js';
 
@@ -40,6 +40,8 @@ export function createTransport(name: string, vars: Record<string, unknown>, set
       user: optString(vars.ansible_user ?? vars.ansible_ssh_user),
       keyFile: optString(vars.ansible_ssh_private_key_file ?? vars.ansible_private_key_file),
       password: optString(vars.ansible_password ?? vars.ansible_ssh_pass),
+      // In the order ssh gets them (common args, then extra args); the first value wins.
+      ...aliveOptions(`${optString(vars.ansible_ssh_common_args) ?? ''} ${optString(vars.ansible_ssh_extra_args) ?? ''}`),
     },
     settings.sshConfig,
   );

@@ -1,7 +1,9 @@
 /**
  * Connection parameters for a host: inventory connection variables first (ansible_host,
- * ansible_port, ansible_user, ansible_ssh_private_key_file), then ~/.ssh/config (Host,
- * HostName, Port, User, IdentityFile, ProxyJump), then OpenSSH's defaults.
+ * ansible_port, ansible_user, ansible_ssh_private_key_file, and `-o ServerAliveInterval=N` /
+ * `-o ServerAliveCountMax=N` in ansible_ssh_common_args or ansible_ssh_extra_args), then
+ * ~/.ssh/config (Host, HostName, Port, User, IdentityFile, ProxyJump, ServerAliveInterval,
+ * ServerAliveCountMax), then OpenSSH's defaults (tsplay's for keepalives: 15 s, 3 times).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
@@ -16,6 +18,10 @@ export interface SshTarget {
   password?: string;
   /** Jump hosts, outermost first, each resolved the same way. */
   jumps: SshTarget[];
+  /** Keepalive probes: every this many seconds (0: none)... */
+  aliveInterval?: number;
+  /** ...and the host is lost after this many unanswered. */
+  aliveCountMax?: number;
 }
 
 const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
@@ -48,6 +54,26 @@ export interface TargetVars {
   user?: string;
   keyFile?: string;
   password?: string;
+  aliveInterval?: number;
+  aliveCountMax?: number;
+}
+
+function count(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v.trim())) throw new Error(`${name} must be a whole number, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/** ServerAliveInterval / ServerAliveCountMax from ssh command-line arguments (-o Name=value or -o Name value). */
+export function aliveOptions(args: string | undefined): { aliveInterval?: number; aliveCountMax?: number } {
+  const out: { aliveInterval?: number; aliveCountMax?: number } = {};
+  for (const m of (args ?? '').matchAll(/-o\s*(ServerAliveInterval|ServerAliveCountMax)(?:\s*=\s*|\s+)(\S+)/gi)) {
+    // As ssh reads -o options: the first value given wins.
+    const v = count(m[1]!, m[2]!.replace(/^["']|["']$/g, ''));
+    if (m[1]!.toLowerCase() === 'serveraliveinterval') out.aliveInterval ??= v;
+    else out.aliveCountMax ??= v;
+  }
+  return out;
 }
 
 export function resolveTarget(vars: TargetVars, configPath = join(homedir(), '.ssh', 'config')): SshTarget {
@@ -69,5 +95,7 @@ export function resolveTarget(vars: TargetVars, configPath = join(homedir(), '.s
     keyFiles,
     password: vars.password,
     jumps: jump && jump !== 'none' ? jump.split(',').map((j) => parseJump(j, configPath)) : [],
+    aliveInterval: vars.aliveInterval ?? count('ServerAliveInterval', first(computed.ServerAliveInterval)),
+    aliveCountMax: vars.aliveCountMax ?? count('ServerAliveCountMax', first(computed.ServerAliveCountMax)),
   };
 }

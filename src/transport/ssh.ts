@@ -51,8 +51,8 @@ async function open(target: SshTarget, opts: SshOptions, sock?: NodeJS.ReadableS
       password: target.password,
       agent: process.env.SSH_AUTH_SOCK,
       readyTimeout: opts.connectTimeoutMs,
-      keepaliveInterval: opts.keepaliveMs,
-      keepaliveCountMax: 3,
+      keepaliveInterval: target.aliveInterval !== undefined ? target.aliveInterval * 1000 : opts.keepaliveMs,
+      keepaliveCountMax: target.aliveCountMax ?? 3,
       sock: sock as any,
       algorithms: { serverHostKey: hostKeyAlgorithms(opts.knownHosts.knownTypes(target.host, target.port)) as any },
       hostVerifier: (key: Buffer) => {

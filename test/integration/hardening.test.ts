@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Lab, labDown, labUp, runOn } from '../../src/lab/index.js';
@@ -216,4 +216,26 @@ test("a regexp that backtracks forever on one host's data fails that host's task
   assert.deepEqual(byHost('h3'), ['changed', 'changed']);
   assert.ok(took < 20_000, `the run took ${took} ms`);
   assert.equal(await on('h2', 'cat /etc/redos.conf'), 'fixed\n');
+});
+
+test('keepalives come from ansible_ssh_common_args (ServerAliveInterval/CountMax), and the output says which host the others wait for', async () => {
+  const inv = join(work, 'keepalive.ini');
+  writeFileSync(inv, `${readFileSync(lab.inventory, 'utf8').trimEnd()}\n\n[lab:vars]\nansible_ssh_common_args='-o ServerAliveInterval=4 -o ServerAliveCountMax=3'\n`);
+  const pb = playbook('keepalive.yml', `- hosts: h1:h2\n  gather_facts: false\n  tasks:\n    - shell: "{{ 'sleep 40' if inventory_hostname == 'h1' else 'true' }}"\n`);
+  const started = Date.now();
+  const run = tsplay(['run', pb, '-i', inv, '--known-hosts', lab.knownHosts]);
+  while (!(await on('h1', "ps -eo args | grep -c '^sleep 40' || :")).startsWith('1')) await new Promise((r) => setTimeout(r, 100));
+  // h1 stops answering without closing anything: only keepalives can tell.
+  await on('h1', 'ip link set eth0 down');
+  try {
+    const r = await run;
+    const took = Date.now() - started;
+    assert.equal(recap(r.stdout).h1!.unreachable, 1, r.stdout);
+    assert.equal(recap(r.stdout).h2!.changed, 1);
+    assert.match(r.stdout + r.stderr, /waiting for h1 \(\d+ s\)/);
+    // 4 s x 3 unanswered: well before the default 15 s x 3.
+    assert.ok(took < 40_000, `h1 was given up after ${took} ms`);
+  } finally {
+    await on('h1', 'ip link set eth0 up');
+  }
 });

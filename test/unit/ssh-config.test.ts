@@ -1,0 +1,21 @@
+/** Keepalive settings as ssh reads them: -o options (the first value wins) and ~/.ssh/config. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { aliveOptions, resolveTarget } from '../../src/transport/ssh-config.js';
+
+test('ServerAliveInterval and ServerAliveCountMax from ssh arguments, in both spellings; the first value wins', () => {
+  assert.deepEqual(aliveOptions('-C -o ServerAliveInterval=5 -oServerAliveCountMax 2 -o ServerAliveInterval=9'), { aliveInterval: 5, aliveCountMax: 2 });
+  assert.deepEqual(aliveOptions(undefined), {});
+  assert.throws(() => aliveOptions('-o ServerAliveInterval=often'), /ServerAliveInterval must be a whole number, got "often"/);
+});
+
+test('~/.ssh/config keepalives apply unless the inventory sets them', () => {
+  const cfg = join(mkdtempSync(join(tmpdir(), 'tsplay-sshcfg-')), 'config');
+  writeFileSync(cfg, 'Host web*\n  ServerAliveInterval 7\n  ServerAliveCountMax 4\n');
+  assert.deepEqual([resolveTarget({ host: 'web1' }, cfg).aliveInterval, resolveTarget({ host: 'web1' }, cfg).aliveCountMax], [7, 4]);
+  assert.equal(resolveTarget({ host: 'web1', aliveInterval: 2 }, cfg).aliveInterval, 2);
+  assert.equal(resolveTarget({ host: 'db1' }, cfg).aliveInterval, undefined);
+});
