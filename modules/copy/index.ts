@@ -11,7 +11,6 @@ import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
 import { asText, filesProbe, planFile, probedFile, sha1 } from '../../src/core/files.js';
 import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
 import { type FileStat, parseUmask, probeOutput, UMASK_LINE } from '../../src/core/probe.js';
-import { UserError } from '../../src/core/errors.js';
 import { lines, raw, type Shell, sh } from '../../src/core/sh.js';
 import { refuseVaulted } from '../../src/core/text.js';
 
@@ -57,16 +56,16 @@ export async function readSource(
   src: string,
 ): Promise<{ bytes: Buffer; path: string }> {
   const path = ctx.findFile(kind, src);
+  let bytes: Buffer;
   try {
-    const bytes = await ctx.readFile(path);
-    refuseVaulted(bytes, path);
-    return { bytes, path };
+    bytes = await ctx.readFile(path);
   } catch (e) {
-    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new Error(`src ${src} is a directory: copying directories is not supported, copy each file`);
     throw new Error(`cannot read src ${path}: ${code ?? (e as Error).message}`);
   }
+  refuseVaulted(bytes, path);
+  return { bytes, path };
 }
 
 /** The name a file gets inside a destination directory (Ansible: the basename of src). */

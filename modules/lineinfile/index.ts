@@ -121,7 +121,6 @@ export function presentEdit(lines: string[], o: { regexp?: string; search?: stri
   const line = o.line;
   // The host's lines are matched with a deadline (src/py/bounded.ts): a pattern that backtracks forever fails this task only.
   const bodies = b.map(body);
-  const insHits = ins ? execEach(ins, bodies, o.insertafter ?? o.insertbefore) : [];
 
   if (re) {
     const hits = execEach(re, bodies, o.regexp);
@@ -144,6 +143,7 @@ export function presentEdit(lines: string[], o: { regexp?: string; search?: stri
     }
   }
   if (!match) {
+    const insHits = ins ? execEach(ins, bodies, o.insertafter ?? o.insertbefore) : [];
     for (let n = 0; n < b.length; n++) {
       if (line === rstripNl(b[n]!)) {
         index[0] = n;

@@ -219,7 +219,7 @@ export const user = defineModule({
     }
 
     const mod: string[] = [];
-    const passwordSteps: Step[] = [];
+    let newHash: string | undefined;
     const before: Record<string, string | number | undefined> = { state: 'present' };
     const after: Record<string, string | number | undefined> = { state: 'present' };
     const note = (key: string, from: string | number | undefined, to: string | number | undefined) => {
@@ -265,15 +265,15 @@ export const user = defineModule({
       (args.update_password ?? 'always') === 'always' &&
       digest(args.password) !== state.passwordDigest
     ) {
-      passwordSteps.push(...setPassword(name, args.password));
+      newHash = args.password;
       note('password', '(set)', '(changed)');
     }
 
     const steps: Step[] = [];
     const did: string[] = [];
-    if (mod.length || passwordSteps.length) {
+    if (mod.length || newHash !== undefined) {
       if (mod.length) steps.push({ kind: 'exec', argv: ['usermod', ...mod, name] });
-      steps.push(...passwordSteps);
+      steps.push(...setPassword(name, newHash));
       did.push(`change ${Object.keys(after).filter((k) => k !== 'state').join(', ')} of user ${name}`);
     }
     // Ansible creates a missing home directory for an existing account too (unless create_home is false).

@@ -110,7 +110,7 @@ export function program(): Command {
       skipTags: splitTags(o.skipTags),
       limit: o.limit,
       verbosity: o.verbose,
-      taskTimeoutMs: seconds('--timeout', o.timeout, true) > 0 ? Number(o.timeout) * 1000 : undefined,
+      taskTimeoutMs: seconds('--timeout', o.timeout, true) * 1000 || undefined,
       transport: transportSettings(o),
     };
     const sink = createSink({ json: Boolean(o.json), verbosity: settings.verbosity });

@@ -88,8 +88,7 @@ export interface ControllerContext {
   /** Absolute path of a file named in a task: looks in the role/playbook `files/` or `templates/` folder, then relative to the playbook. */
   findFile(kind: 'files' | 'templates', name: string): string;
   readFile(path: string): Promise<Buffer>;
-  /** Renders a template text with the host's variables (Jinja2/Ansible semantics). */
-  /** Renders template text; errors name `file` (and its line) when given, else the task. */
+  /** Renders template text with the host's variables (Jinja2/Ansible semantics); errors name `file` (and its line) when given, else the task. */
   render(text: string, file?: string): string;
   /** Evaluates a bare Jinja expression to its value (debug's `var:`). */
   evaluate(expr: string): unknown;

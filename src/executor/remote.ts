@@ -18,7 +18,7 @@ function asBool(v: unknown): boolean {
 }
 
 /** A keyword's value for this host: Ansible templates become, become_user, remote_user, timeout... per host. */
-export function keyword(ctx: PlayContext, task: Task, vars: Vars, value: unknown): unknown {
+function keyword(ctx: PlayContext, task: Task, vars: Vars, value: unknown): unknown {
   return typeof value === 'string' && ctx.templar.isTemplated(value) ? ctx.templar.template(value, vars, task.pos) : value;
 }
 

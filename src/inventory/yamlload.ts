@@ -110,8 +110,8 @@ function checkShape(doc: Document.Parsed, pos: LoadedYaml['pos']): void {
       if (depth + r.height > MAX_DEPTH) throw tooDeep(node);
       return r;
     }
-    const children = isMap(node) ? node.items.flatMap((p) => [p.key, p.value]) : isSeq(node) ? node.items : [];
     if (!isMap(node) && !isSeq(node)) return { size: 1, height: 0 };
+    const children = isMap(node) ? node.items.flatMap((p) => [p.key, p.value]) : node.items;
     if (depth >= MAX_DEPTH) throw tooDeep(node);
     memo.set(node, 'busy');
     let size = 1;

@@ -79,9 +79,11 @@ function asBool(v: unknown): boolean | undefined {
   return /^(yes|true|on|1)$/i.test(String(v));
 }
 
+const isTemplate = (v: unknown): v is string => typeof v === 'string' && v.includes('{{');
+
 /** A boolean keyword that Ansible templates per host (become): a template is kept for the run. */
 function boolOrTemplate(v: unknown): boolean | string | undefined {
-  return typeof v === 'string' && v.includes('{{') ? v : asBool(v);
+  return isTemplate(v) ? v : asBool(v);
 }
 
 function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean): Task | undefined {
@@ -140,7 +142,7 @@ function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean)
     become: boolOrTemplate(raw.become),
     becomeUser: raw.become_user === undefined ? undefined : String(raw.become_user),
     vars: isObj(raw.vars) ? raw.vars : {},
-    timeout: raw.timeout === undefined ? undefined : typeof raw.timeout === 'string' && raw.timeout.includes('{{') ? raw.timeout : Number(raw.timeout),
+    timeout: raw.timeout === undefined || isTemplate(raw.timeout) ? raw.timeout : Number(raw.timeout),
     pos: posOf(raw) ?? { file },
     source: raw,
   };
@@ -183,13 +185,13 @@ export const HANDLER_NOT_FOUND = (n: string) => `The requested handler '${n}' wa
 function checkNotify(play: Play, c: Collector): void {
   if (play.handlers.some((h) => h.name?.includes('{{'))) return; // known only at run time
   const known = new Set(play.handlers.flatMap((h) => [...(h.name !== undefined ? [h.name] : []), ...h.listen]));
+  const hint = known.size ? `the play's handlers and topics: ${[...known].map((x) => `'${x}'`).join(', ')}` : 'the play has no handlers: add one under handlers:';
   for (const t of [...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers]) {
     const raw = (t.source as Obj | undefined)?.notify;
     if (typeof raw !== 'string' && !(Array.isArray(raw) && raw.every((x) => typeof x === 'string'))) continue; // the schema says what is wrong
     for (const n of t.notify) {
       if (n.includes('{{') || known.has(n)) continue;
-      const names = [...known];
-      c.add(HANDLER_NOT_FOUND(n), posOf(t.source, 'notify') ?? t.pos, names.length ? `the play's handlers and topics: ${names.map((x) => `'${x}'`).join(', ')}` : 'the play has no handlers: add one under handlers:');
+      c.add(HANDLER_NOT_FOUND(n), posOf(t.source, 'notify') ?? t.pos, hint);
     }
   }
 }
