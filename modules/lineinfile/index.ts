@@ -18,7 +18,7 @@ const schema = Type.Object(
   {
     path: Type.Optional(absolutePath('The file to edit (aliases: dest, destfile, name).')),
     dest: Type.Optional(absolutePath('Alias of path.')),
-    destfile: Type.Optional(Type.String({ description: 'Alias of path.', minLength: 1 })),
+    destfile: Type.Optional(absolutePath('Alias of path.')),
     name: Type.Optional(absolutePath('Alias of path.')),
     state: Type.Optional(Type.Union([Type.Literal('present'), Type.Literal('absent')], { description: 'Whether the line should be there or not.', default: 'present' })),
     regexp: Type.Optional(
