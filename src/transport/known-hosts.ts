@@ -1,18 +1,22 @@
 /**
  * Host key verification against OpenSSH known_hosts files: plain and hashed (`|1|salt|hash`)
- * host names, `[host]:port` entries, comma-separated names and `@revoked`. There is no silent
- * trust: an unknown key is refused unless accept-new is on (then it is appended, as OpenSSH's
- * StrictHostKeyChecking=accept-new does); a changed key is always refused.
+ * host names, `[host]:port` entries, comma-separated names, `@revoked` and `@cert-authority`
+ * (a host certificate signed by that CA vouches for the host's key; see host-cert.ts). There is
+ * no silent trust: an unknown key is refused unless accept-new is on (then it is appended, as
+ * OpenSSH's StrictHostKeyChecking=accept-new does); a changed key is always refused.
  */
 import { createHmac } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { certProblem, parseHostCert } from './host-cert.js';
 
 interface Entry {
   patterns: string[];
   type: string;
   key: string;
   revoked: boolean;
+  /** An `@cert-authority` line: its key is a CA's, not the host's. */
+  ca: boolean;
   file: string;
   line: number;
 }
@@ -52,10 +56,11 @@ export class KnownHosts {
         const fields = raw.trim().split(/\s+/);
         if (!fields[0] || fields[0].startsWith('#')) return;
         const revoked = fields[0] === '@revoked';
+        const ca = fields[0] === '@cert-authority';
         if (fields[0].startsWith('@')) fields.shift();
         const [hosts, type, key] = fields;
         if (!hosts || !type || !key) return;
-        this.entries.push({ patterns: hosts.split(','), type, key, revoked, file, line: i + 1 });
+        this.entries.push({ patterns: hosts.split(','), type, key, revoked, ca, file, line: i + 1 });
       });
     }
   }
@@ -69,18 +74,46 @@ export class KnownHosts {
 
   /** Key types already known for a host, so negotiation prefers them (as OpenSSH does). */
   knownTypes(host: string, port: number): string[] {
-    return [...new Set(this.forHost(hostToken(host, port)).filter((e) => !e.revoked).map((e) => e.type))];
+    return [...new Set(this.forHost(hostToken(host, port)).filter((e) => !e.revoked && !e.ca).map((e) => e.type))];
   }
 
-  verify(host: string, port: number, blob: Buffer): Verdict {
+  /** The CA keys (blobs) that `@cert-authority` lines trust for this host, less revoked ones. */
+  private authorities(token: string): Buffer[] {
+    const entries = this.forHost(token);
+    const revoked = new Set(entries.filter((e) => e.revoked).map((e) => e.key));
+    return entries.filter((e) => e.ca && !revoked.has(e.key)).map((e) => Buffer.from(e.key, 'base64'));
+  }
+
+  /** Whether the host's key is not listed but a CA is: then its certificates can vouch for it. */
+  wantsCerts(host: string, port: number, blob: Buffer): boolean {
+    const token = hostToken(host, port);
+    const key = blob.toString('base64');
+    const plain = this.forHost(token).filter((e) => !e.ca);
+    return !plain.some((e) => e.key === key) && this.authorities(token).length > 0;
+  }
+
+  /** `certs`: the host's certificate blobs, fetched when wantsCerts() said so. */
+  verify(host: string, port: number, blob: Buffer, certs: Buffer[] = []): Verdict {
     const token = hostToken(host, port);
     const type = keyType(blob);
     const key = blob.toString('base64');
     const entries = this.forHost(token);
     const revoked = entries.find((e) => e.revoked && e.key === key);
     if (revoked) return { ok: false, reason: `host key for ${token} is marked @revoked in ${revoked.file}:${revoked.line}` };
-    if (entries.some((e) => !e.revoked && e.type === type && e.key === key)) return { ok: true };
-    const changed = entries.find((e) => !e.revoked && e.type === type);
+    const plain = entries.filter((e) => !e.revoked && !e.ca);
+    if (plain.some((e) => e.type === type && e.key === key)) return { ok: true };
+    const problems: string[] = [];
+    for (const c of certs) {
+      let problem: string | undefined;
+      try {
+        problem = certProblem(parseHostCert(c), blob, host, this.authorities(token));
+      } catch (err) {
+        problem = (err as Error).message;
+      }
+      if (problem === undefined) return { ok: true };
+      problems.push(problem);
+    }
+    const changed = plain.find((e) => e.type === type);
     if (changed) {
       return {
         ok: false,
@@ -91,9 +124,10 @@ export class KnownHosts {
     }
     if (!this.acceptNew) {
       const where = this.files[0] ?? '~/.ssh/known_hosts';
+      const cas = this.authorities(token).length === 0 ? '' : certs.length === 0 ? '; it offered no host certificate' : `; its host certificate was refused: ${problems.join('; ')}`;
       return {
         ok: false,
-        reason: `host key for ${token} is unknown (not in ${this.files.join(', ') || where}); add it to ${where} or run with --accept-new-host-keys`,
+        reason: `host key for ${token} is unknown (not in ${this.files.join(', ') || where}${cas}); add it to ${where} or run with --accept-new-host-keys`,
       };
     }
     const file = this.files[0];
@@ -101,7 +135,7 @@ export class KnownHosts {
       mkdirSync(dirname(file), { recursive: true });
       appendFileSync(file, `${token} ${type} ${key}\n`, { mode: 0o600 });
     }
-    this.entries.push({ patterns: [token], type, key, revoked: false, file: file ?? '', line: 0 });
+    this.entries.push({ patterns: [token], type, key, revoked: false, ca: false, file: file ?? '', line: 0 });
     return { ok: true, recorded: true };
   }
 }

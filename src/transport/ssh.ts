@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { NodeSSH } from 'node-ssh';
 import type { ExecResult } from '../core/module.js';
 import { remoteCommand } from './command.js';
-import type { KnownHosts } from './known-hosts.js';
+import { fetchHostCerts } from './host-cert.js';
+import { keyType, type KnownHosts } from './known-hosts.js';
 import type { SshTarget } from './ssh-config.js';
 import { CommandTimeoutError, type RunOptions, type Transport, UnreachableError } from './types.js';
 
@@ -55,10 +56,17 @@ async function open(target: SshTarget, opts: SshOptions, sock?: NodeJS.ReadableS
       keepaliveCountMax: target.aliveCountMax ?? 3,
       sock: sock as any,
       algorithms: { serverHostKey: hostKeyAlgorithms(opts.knownHosts.knownTypes(target.host, target.port)) as any },
-      hostVerifier: (key: Buffer) => {
-        const verdict = opts.knownHosts.verify(target.host, target.port, key);
-        if (!verdict.ok) refusal = verdict.reason;
-        return verdict.ok;
+      hostVerifier: (key: Buffer, done: (ok: boolean) => void) => {
+        const kh = opts.knownHosts;
+        // Certificates come from ssh-keyscan, which reaches the host directly only, not through a jump.
+        const certs = sock === undefined && kh.wantsCerts(target.host, target.port, key)
+          ? fetchHostCerts(target.host, target.port, keyType(key), Math.ceil(opts.connectTimeoutMs / 1000))
+          : Promise.resolve([]);
+        void certs.then((c) => {
+          const verdict = kh.verify(target.host, target.port, key, c);
+          if (!verdict.ok) refusal = verdict.reason;
+          done(verdict.ok);
+        });
       },
     });
   } catch (err) {

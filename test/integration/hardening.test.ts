@@ -6,12 +6,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Lab, labDown, labUp, runOn } from '../../src/lab/index.js';
+import { type Lab, labDown, labUp, runOn, startHost, stopHost } from '../../src/lab/index.js';
 import { events, recap, ROOT, tsplay } from '../helpers/cli.js';
 
 let lab: Lab;
@@ -238,4 +238,30 @@ test('keepalives come from ansible_ssh_common_args (ServerAliveInterval/CountMax
   } finally {
     await on('h1', 'ip link set eth0 up');
   }
+});
+
+test('@cert-authority in known_hosts: a host with a certificate from that CA is trusted, an unlisted plain host is unknown (not changed)', async () => {
+  const ca = join(work, 'host-ca');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'lab-ca', '-f', ca]);
+  const h1 = lab.hosts[0]!;
+  const pub = join(work, 'h1-host.pub');
+  writeFileSync(pub, await on('h1', 'cat /run/tsplay-lab/ssh_host_ed25519_key.pub'));
+  execFileSync('ssh-keygen', ['-q', '-s', ca, '-I', 'h1', '-h', '-n', h1.ip, pub]);
+  await runOn(lab, 'h1', ['sh', '-c', 'cat > /run/tsplay-lab/ssh_host_ed25519_key-cert.pub && echo HostCertificate /run/tsplay-lab/ssh_host_ed25519_key-cert.pub >> /run/tsplay-lab/sshd_config'], {
+    input: readFileSync(join(work, 'h1-host-cert.pub')),
+  });
+  await stopHost(lab, 'h1');
+  await startHost(lab, 'h1');
+  const kh = join(work, 'known_hosts_ca');
+  writeFileSync(kh, `@cert-authority * ${readFileSync(`${ca}.pub`, 'utf8').trim()}\n`);
+  const pb = playbook('ca.yml', '- hosts: h1,h2\n  gather_facts: false\n  tasks:\n    - command: hostname\n');
+  const strict = await tsplay(['run', pb, '-i', lab.inventory, '--known-hosts', kh]);
+  assert.equal(recap(strict.stdout).h1?.ok, 1, strict.stdout + strict.stderr);
+  assert.equal(recap(strict.stdout).h2?.unreachable, 1, strict.stdout);
+  assert.match(strict.stdout + strict.stderr, /host key for \S+ is unknown .*offered no host certificate/);
+  assert.doesNotMatch(strict.stdout + strict.stderr, /CHANGED/);
+  assert.equal(readFileSync(kh, 'utf8').split('\n').filter(Boolean).length, 1, 'a certified host is not recorded');
+  const accept = await tsplay(['run', pb, '-i', lab.inventory, '--known-hosts', kh, '--accept-new-host-keys']);
+  assert.equal(accept.code, 0, accept.stdout + accept.stderr);
+  assert.deepEqual(readFileSync(kh, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[0]), ['@cert-authority', lab.hosts[1]!.ip]);
 });
