@@ -18,7 +18,9 @@ export function resolveArgs(ctx: PlayContext, task: Task, vars: Vars): { args: R
   return { args, problem: `${problems.map((p) => p.message + (p.hint ? ` (${p.hint})` : '')).join('; ')} at ${formatPos(task.pos)}` };
 }
 
+/** Check mode for the task; a check_mode not yet rendered for the host (runTask renders it) counts as on: it never changes anything. */
 export function effectiveCheck(ctx: PlayContext, task: Task): boolean {
+  if (typeof task.checkMode === 'string') return true;
   return task.checkMode ?? ctx.play.checkMode ?? ctx.settings.check;
 }
 

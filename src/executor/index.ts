@@ -9,7 +9,6 @@ import { isAbsolute, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Sink } from '../output/events.js';
-import { HANDLER_NOT_FOUND } from '../playbook/parse.js';
 import { loadYamlFile } from '../playbook/yaml.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
 import type { Templar } from '../template/index.js';
@@ -116,8 +115,8 @@ export class Runner {
       playVars: { ...play.vars, ...(await loadVarsFiles(play, pb, templar, settings.extraVars)) },
       active: names.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable),
       following: (task) => {
-        const i = section.indexOf(task);
-        return i < 0 ? [] : section.slice(i);
+        const i = section.indexOf(task.parsed ?? task);
+        return i < 0 ? [] : [task, ...section.slice(i + 1)];
       },
     };
     let section: Task[] = [];
@@ -203,14 +202,8 @@ export class Runner {
       await this.runOnActive(ctx, handler, hosts, onAll, true);
       prune();
     }
-    for (const h of ctx.active) {
-      for (const n of h.notified) {
-        if (!ctx.play.handlers.some((x) => x.name === n || x.listen.includes(n))) {
-          this.ctx.emit({ kind: 'warning', msg: `${h.name}: ${HANDLER_NOT_FOUND(n)}` });
-        }
-      }
-      h.notified.clear();
-    }
+    // Every name left was checked when notified (runTask), so none is unknown.
+    for (const h of ctx.active) h.notified.clear();
   }
 }
 

@@ -10,7 +10,9 @@
  */
 import { formatPos, UserError } from '../core/errors.js';
 import type { FileDiff } from '../core/module.js';
+import { HANDLER_NOT_FOUND } from '../playbook/parse.js';
 import type { Task } from '../playbook/types.js';
+import { boolean } from '../py/bool.js';
 import { markUnsafe } from '../template/index.js';
 import { CommandTimeoutError, UnreachableError } from '../transport/index.js';
 import { loopVars } from './args.js';
@@ -91,9 +93,38 @@ async function runItems(ctx: PlayContext, h: HostState, task: Task, items: unkno
   return { status: anyChanged ? 'changed' : 'ok', result, diff: diffs };
 }
 
+/** A task with its per-host keywords rendered: flags as booleans, notify as handler names. */
+type Resolved = Task & { ignoreErrors: boolean; noLog: boolean; checkMode?: boolean };
+
+/**
+ * Renders the keywords Ansible templates per host before the task runs: ignore_errors,
+ * check_mode, no_log, and notify. A notify name that no handler of the play has or listens to
+ * fails the task before it runs, as ansible-playbook's error_on_missing_handler refuses it
+ * (literal names are refused before the run, in parse.ts).
+ */
+function resolve(ctx: PlayContext, h: HostState, task: Task): { task: Resolved; notify: string[]; error?: string } {
+  let vars: Vars | undefined;
+  const render = (v: string) => ctx.templar.template(v, (vars ??= taskVars(ctx, h, [task.vars])), task.pos);
+  const flag = (v: boolean | string | undefined) => (typeof v === 'string' ? boolean(render(v), false) : v);
+  try {
+    const resolved = { ...task, parsed: task, ignoreErrors: flag(task.ignoreErrors)!, noLog: flag(task.noLog)!, checkMode: flag(task.checkMode) };
+    const notify = task.notify.map((n) => (ctx.templar.isTemplated(n) ? String(render(n)) : n));
+    const unknown = notify.find((n) => !ctx.play.handlers.some((x) => x.name === n || x.listen.includes(n)));
+    if (unknown !== undefined) {
+      return { task: resolved, notify: [], error: `${HANDLER_NOT_FOUND(unknown)} (notify of ${where(task)})` };
+    }
+    return { task: resolved, notify };
+  } catch (e) {
+    // What no_log was to hide stays hidden when it cannot be rendered.
+    const error = e instanceof UserError ? e.toString() : `${(e as Error).message} in ${where(task)}`;
+    return { task: { ...task, parsed: task, ignoreErrors: false, noLog: task.noLog !== false, checkMode: undefined }, notify: [], error };
+  }
+}
+
 /** Runs a task on a host with loop and when, records stats, registers, notifies, emits events. */
-export async function runTask(ctx: PlayContext, h: HostState, task: Task): Promise<Outcome> {
+export async function runTask(ctx: PlayContext, h: HostState, original: Task): Promise<Outcome> {
   const started = Date.now();
+  const { task, notify, error } = resolve(ctx, h, original);
   const name = task.name ?? task.action;
   const emit: Emit = (out, item, loop) =>
     ctx.emit({
@@ -104,19 +135,22 @@ export async function runTask(ctx: PlayContext, h: HostState, task: Task): Promi
       result: task.noLog ? hidden(out.result) : out.result, noLog: task.noLog,
     });
   let out: Outcome;
-  if (task.loop === undefined) {
+  if (error !== undefined) {
+    out = failed(error);
+    emit(out);
+  } else if (task.loop === undefined) {
     out = await runItem(ctx, h, task, [task.vars]);
     emit(out);
   } else out = await runLoop(ctx, h, task, emit);
-  settle(ctx, h, task, out);
+  settle(ctx, h, task, out, notify);
   return out;
 }
 
 /** What an outcome leaves on the host: the registered result, the stats, the handlers notified. */
-function settle(ctx: PlayContext, h: HostState, task: Task, out: Outcome): void {
+function settle(ctx: PlayContext, h: HostState, task: Resolved, out: Outcome, notify: string[]): void {
   // Results are data: a registered stdout containing `{{` is never templated. An unreachable host registers nothing.
   if (task.register && out.status !== 'unreachable') h.hostFacts[task.register] = markUnsafe(out.result);
   count(h, out, { errors: task.ignoreErrors, unreachable: ctx.play.ignoreUnreachable ?? false });
   // Ignored failures notify no handler.
-  if (out.status === 'changed') for (const n of task.notify) h.notified.add(n);
+  if (out.status === 'changed') for (const n of notify) h.notified.add(n);
 }

@@ -131,13 +131,13 @@ function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean)
     register: raw.register === undefined ? undefined : String(raw.register),
     changedWhen: condition(raw.changed_when),
     failedWhen: condition(raw.failed_when),
-    ignoreErrors: asBool(raw.ignore_errors) ?? false,
+    ignoreErrors: boolOrTemplate(raw.ignore_errors) ?? false,
     notify: strList(raw.notify),
     listen: strList(raw.listen),
     tags: tagList(raw.tags),
-    checkMode: asBool(raw.check_mode),
+    checkMode: boolOrTemplate(raw.check_mode),
     diff: asBool(raw.diff),
-    noLog: asBool(raw.no_log) ?? false,
+    noLog: boolOrTemplate(raw.no_log) ?? false,
     environment: isObj(raw.environment) ? raw.environment : undefined,
     become: boolOrTemplate(raw.become),
     becomeUser: raw.become_user === undefined ? undefined : String(raw.become_user),
@@ -228,7 +228,8 @@ function parsePlayBody(raw: Obj, file: string, c: Collector): Play {
     connection: raw.connection == null ? undefined : String(raw.connection),
     checkMode: asBool(raw.check_mode),
     diff: asBool(raw.diff),
-    noLog: asBool(raw.no_log) ?? false,
+    // A templated play-level no_log hides, rather than risk showing what it was meant to hide.
+    noLog: isTemplate(raw.no_log) || (asBool(raw.no_log) ?? false),
     pos: posOf(raw) ?? { file },
   };
 }

@@ -20,13 +20,16 @@ export interface Task {
   register?: string;
   changedWhen?: string[] | boolean;
   failedWhen?: string[] | boolean;
-  ignoreErrors: boolean;
+  /** The parsed task this one was rendered from for one host (runTask), if it is such a copy. */
+  parsed?: Task;
+  /** ignore_errors, check_mode and no_log may be templates, rendered per host when the task runs. */
+  ignoreErrors: boolean | string;
   notify: string[];
   listen: string[];
   tags: string[];
-  checkMode?: boolean;
+  checkMode?: boolean | string;
   diff?: boolean;
-  noLog: boolean;
+  noLog: boolean | string;
   environment?: Record<string, unknown>;
   /** become, become_user, remote_user and timeout may be templates, rendered per host when the task runs. */
   become?: boolean | string;

@@ -191,3 +191,58 @@ test('a no_log task probes on its own: -v output of the task before it does not 
     assert.doesNotMatch(r.stdout, /s3cret-name/, `run ${run}: the no_log task's path leaked`);
   }
 });
+
+test('templated notify names are rendered per host; one naming no handler fails that task before it runs, as ansible-playbook refuses it', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-notify-'));
+  const pb = join(work, 'notify.yml');
+  writeFileSync(
+    pb,
+    `- hosts: node1
+  gather_facts: false
+  vars:
+    svc: app
+  tasks:
+    - command: "true"
+      notify: "restart {{ svc }}"
+    - name: reload
+      command: touch ${work}/reloaded
+      notify: "reload {{ svc }}"
+  handlers:
+    - name: restart app
+      command: touch ${work}/restarted
+`,
+  );
+  const r = await tsplay(['run', pb, ...INV]);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stdout, /fatal: \[node1\]: FAILED! .*The requested handler 'reload app' was not found in either the main handlers list nor in the listening handlers list \(notify of reload \(.*notify\.yml:8/);
+  assert.equal(spawnSync('ls', [work]).stdout.toString(), 'notify.yml\n', 'the failing task ran, or a handler of a failed host did');
+  // Without the bad task, the templated name reaches its handler.
+  writeFileSync(pb, readFileSync(pb, 'utf8').replace(/    - name: reload\n.*\n.*\n/, ''));
+  const ok = await tsplay(['run', pb, ...INV]);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.equal(spawnSync('ls', [work]).stdout.toString(), 'notify.yml\nrestarted\n');
+});
+
+test('ignore_errors, no_log and check_mode are templated per host, as Ansible templates them', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-flags-'));
+  const pb = join(work, 'flags.yml');
+  writeFileSync(
+    pb,
+    `- hosts: node1
+  gather_facts: false
+  vars: {ign: true, hide: "yes", dry: true, wet: false}
+  tasks:
+    - {name: ignored, command: "false", ignore_errors: "{{ ign }}"}
+    - {name: hidden, debug: {msg: "s3cret-flag"}, no_log: "{{ hide }}"}
+    - {name: dry, copy: {dest: "${work}/dry", content: x}, check_mode: "{{ dry }}"}
+    - {name: wet, copy: {dest: "${work}/wet", content: x}, check_mode: "{{ wet }}"}
+    - {name: not ignored, command: "false", ignore_errors: "{{ not ign }}"}
+`,
+  );
+  const r = await tsplay(['run', pb, ...INV]);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  // As ansible-playbook 2.14 -c local on the same file: ok=4 changed=3 failed=1 ignored=1, rc=2, only 'wet' written.
+  assert.deepEqual(recap(r.stdout).node1, { ok: 4, changed: 3, unreachable: 0, failed: 1, skipped: 0, rescued: 0, ignored: 1 });
+  assert.doesNotMatch(r.stdout, /s3cret-flag/);
+  assert.equal(spawnSync('ls', [work]).stdout.toString(), 'flags.yml\nwet\n');
+});
