@@ -165,9 +165,9 @@ export function certProblem(cert: HostCert, key: Buffer, name: string, cas: Buff
   return holds ? undefined : 'its CA signature does not verify';
 }
 
-/** The host's certificates of the given plain key type, fetched with `ssh-keyscan -c`. */
+/** The host's certificates for keys of the given type (a key blob's type: ssh-ed25519, ssh-rsa...), fetched with `ssh-keyscan -c`. */
 export function fetchHostCerts(host: string, port: number, keyType: string, timeoutS: number): Promise<Buffer[]> {
-  const certType = `${keyType.startsWith('rsa-sha2') ? 'ssh-rsa' : keyType}-cert-v01@openssh.com`;
+  const certType = `${keyType}-cert-v01@openssh.com`;
   return new Promise((resolve) => {
     execFile('ssh-keyscan', ['-c', '-T', String(Math.max(1, timeoutS)), '-p', String(port), '--', host], { timeout: (timeoutS + 2) * 1000 }, (_err, stdout) => {
       const certs = String(stdout ?? '')
