@@ -108,8 +108,10 @@ function resolve(ctx: PlayContext, h: HostState, task: Task): { task: Resolved; 
   const flag = (v: boolean | string | undefined) => (typeof v === 'string' ? boolean(render(v), false) : v);
   try {
     const resolved = { ...task, parsed: task, ignoreErrors: flag(task.ignoreErrors)!, noLog: flag(task.noLog)!, checkMode: flag(task.checkMode) };
-    const notify = task.notify.map((n) => (ctx.templar.isTemplated(n) ? String(render(n)) : n));
-    const unknown = notify.find((n) => !ctx.play.handlers.some((x) => x.name === n || x.listen.includes(n)));
+    const templated = task.notify.map((n) => ctx.templar.isTemplated(n));
+    const notify = task.notify.map((n, i) => (templated[i] ? String(render(n)) : n));
+    // Literal names were checked before the run; only rendered ones are checked here.
+    const unknown = notify.find((n, i) => templated[i] && !ctx.play.handlers.some((x) => x.name === n || x.listen.includes(n)));
     if (unknown !== undefined) {
       return { task: resolved, notify: [], error: `${HANDLER_NOT_FOUND(unknown)} (notify of ${where(task)})` };
     }

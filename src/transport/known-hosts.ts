@@ -77,19 +77,17 @@ export class KnownHosts {
     return [...new Set(this.forHost(hostToken(host, port)).filter((e) => !e.revoked && !e.ca).map((e) => e.type))];
   }
 
-  /** The CA keys (blobs) that `@cert-authority` lines trust for this host, less revoked ones. */
-  private authorities(token: string): Buffer[] {
-    const entries = this.forHost(token);
+  /** The CA keys (blobs) that the host's `@cert-authority` lines trust, less revoked ones. */
+  private authorities(entries: Entry[]): Buffer[] {
     const revoked = new Set(entries.filter((e) => e.revoked).map((e) => e.key));
     return entries.filter((e) => e.ca && !revoked.has(e.key)).map((e) => Buffer.from(e.key, 'base64'));
   }
 
   /** Whether the host's key is not listed but a CA is: then its certificates can vouch for it. */
   wantsCerts(host: string, port: number, blob: Buffer): boolean {
-    const token = hostToken(host, port);
     const key = blob.toString('base64');
-    const plain = this.forHost(token).filter((e) => !e.ca);
-    return !plain.some((e) => e.key === key) && this.authorities(token).length > 0;
+    const entries = this.forHost(hostToken(host, port));
+    return !entries.some((e) => !e.ca && e.key === key) && this.authorities(entries).length > 0;
   }
 
   /** `certs`: the host's certificate blobs, fetched when wantsCerts() said so. */
@@ -102,11 +100,12 @@ export class KnownHosts {
     if (revoked) return { ok: false, reason: `host key for ${token} is marked @revoked in ${revoked.file}:${revoked.line}` };
     const plain = entries.filter((e) => !e.revoked && !e.ca);
     if (plain.some((e) => e.type === type && e.key === key)) return { ok: true };
+    const cas = this.authorities(entries);
     const problems: string[] = [];
     for (const c of certs) {
       let problem: string | undefined;
       try {
-        problem = certProblem(parseHostCert(c), blob, host, this.authorities(token));
+        problem = certProblem(parseHostCert(c), blob, host, cas);
       } catch (err) {
         problem = (err as Error).message;
       }
@@ -124,10 +123,10 @@ export class KnownHosts {
     }
     if (!this.acceptNew) {
       const where = this.files[0] ?? '~/.ssh/known_hosts';
-      const cas = this.authorities(token).length === 0 ? '' : certs.length === 0 ? '; it offered no host certificate' : `; its host certificate was refused: ${problems.join('; ')}`;
+      const why = cas.length === 0 ? '' : certs.length === 0 ? '; it offered no host certificate' : `; its host certificate was refused: ${problems.join('; ')}`;
       return {
         ok: false,
-        reason: `host key for ${token} is unknown (not in ${this.files.join(', ') || where}${cas}); add it to ${where} or run with --accept-new-host-keys`,
+        reason: `host key for ${token} is unknown (not in ${this.files.join(', ') || where}${why}); add it to ${where} or run with --accept-new-host-keys`,
       };
     }
     const file = this.files[0];
