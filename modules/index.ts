@@ -24,6 +24,9 @@ import setFact from './set_fact/index.js';
 import fail from './fail/index.js';
 import setup from './setup/index.js';
 import { apt } from './package/index.js';
+import bond from './bond/index.js';
+import vlan from './vlan/index.js';
+import bridge from './bridge/index.js';
 
 /** Every module tsplay runs. Adding one is one line here and its import above. */
 export const modules: ModuleDef[] = [
@@ -46,6 +49,9 @@ export const modules: ModuleDef[] = [
   setFact,
   fail,
   setup,
+  bond,
+  vlan,
+  bridge,
 ];
 
 /** Collections whose modules map to tsplay's by short name. */

@@ -87,7 +87,8 @@ export function program(): Command {
       .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated)', collect, [])
       .option('-v, --verbose', 'show commands run and their output (repeat for more)', count, 0)
       .option('--json', 'write one JSON event per line instead of text')
-      .option('--timeout <seconds>', 'per-task command timeout (0: none)', '0'),
+      .option('--timeout <seconds>', 'per-task command timeout (0: none)', '0')
+      .option('--no-rollback', 'apply changes that may cut tsplay off a host (network interfaces) without the automatic rollback'),
   ).action(async (playbooks: string[], o) => {
     const inventory = await loadInventory(o.inventory);
     const templar = new Templar();
@@ -112,6 +113,7 @@ export function program(): Command {
       verbosity: o.verbose,
       taskTimeoutMs: seconds('--timeout', o.timeout, true) * 1000 || undefined,
       transport: transportSettings(o),
+      rollback: o.rollback !== false,
     };
     const sink = createSink({ json: Boolean(o.json), verbosity: settings.verbosity });
     const summary = await new Runner(inventory, templar, settings, sink.emit).run(books);

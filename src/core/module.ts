@@ -78,6 +78,30 @@ export interface Plan {
   failed?: string;
   /** Facts the probe read (setup), merged into the host's facts and ansible_* variables. */
   facts?: Facts;
+  /** The steps may cut tsplay off the host: apply them under an automatic rollback (src/executor/guard.ts). */
+  guard?: Guard;
+}
+
+/**
+ * A change that may cut the controller off the host (a network interface's addresses or
+ * master). When tsplay's own connection uses one of `addresses`, or `confirmAddress` is set,
+ * the executor saves `files`, arms a detached rollback on the host, runs the steps detached,
+ * and keeps the change only once a new connection confirms it; otherwise the host restores the
+ * files and runs `restore` after `timeout` seconds. Modules only describe; the executor acts.
+ */
+export interface Guard {
+  /** Host addresses the change may take away or move (without prefix length). */
+  addresses: string[];
+  /** Where the controller reconnects to confirm, when the change moves the address it uses. */
+  confirmAddress?: string;
+  /** Seconds before the host undoes an unconfirmed change. */
+  timeout: number;
+  /** Files the steps write or remove: saved first, put back (or removed again) on rollback. */
+  files: string[];
+  /** Commands that bring the live state back once the files are back; each runs whatever the others do. */
+  restore: ExecStep[];
+  /** What is guarded, for messages (`bridge br0`). */
+  what: string;
 }
 
 /** A fact subset whose facts a change leaves stale, or one fact's name (without `ansible_`). */
@@ -135,6 +159,11 @@ export interface ModuleDef<A = any, S = any> {
    * shown as ******** wherever tsplay prints a script or its output (-v).
    */
   sensitive?: readonly string[];
+  /**
+   * Checks what the schema cannot say (an address that is not one, a bridge listing itself):
+   * each problem names the option, and is reported with the task's file:line before the run.
+   */
+  validate?(args: A): { path: string[]; message: string }[];
   /** Parses the probe output into the state handed to plan(). */
   parse?(out: ExecResult, args: A): S;
   /** Pure: no I/O, no clock. */

@@ -1,7 +1,7 @@
 /** Opening a host's one connection (once, shared by all its tasks) and gathering its facts. */
 import { factsScript, factVars, parseFacts } from '../facts/index.js';
 import { markUnsafe } from '../template/index.js';
-import { createTransport, UnreachableError } from '../transport/index.js';
+import { createTransport, type Transport, UnreachableError } from '../transport/index.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './host.js';
 
@@ -10,22 +10,35 @@ export async function ensureConnected(ctx: PlayContext, h: HostState): Promise<v
   if (h.unreachable) throw new UnreachableError(h.unreachable);
   if (!h.connecting) {
     h.connecting = (async () => {
-      const vars = { ...h.inventoryVars, ...ctx.settings.extraVars };
-      const connVars: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(vars)) if (k.startsWith('ansible_')) connVars[k] = ctx.templar.template(v, vars);
-      if (ctx.play.remoteUser && connVars.ansible_user === undefined) connVars.ansible_user = ctx.templar.template(ctx.play.remoteUser, vars);
-      if (ctx.play.connection) connVars.ansible_connection = ctx.play.connection;
-      let t;
-      try {
-        t = createTransport(h.name, connVars, ctx.settings.transport);
-      } catch (e) {
-        throw new UnreachableError((e as Error).message);
-      }
-      await t.connect();
-      h.transport = t;
+      h.transport = await openTransport(ctx, h);
     })();
   }
   await h.connecting;
+}
+
+/**
+ * A new connection to the host, from its connection variables; `address` replaces the one they
+ * give (a guarded change confirms over a new connection, possibly to a new address).
+ */
+export async function openTransport(ctx: PlayContext, h: HostState, opts: { address?: string; connectTimeoutMs?: number } = {}): Promise<Transport> {
+  const vars = { ...h.inventoryVars, ...ctx.settings.extraVars };
+  const connVars: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) if (k.startsWith('ansible_')) connVars[k] = ctx.templar.template(v, vars);
+  if (ctx.play.remoteUser && connVars.ansible_user === undefined) connVars.ansible_user = ctx.templar.template(ctx.play.remoteUser, vars);
+  if (ctx.play.connection) connVars.ansible_connection = ctx.play.connection;
+  if (opts.address !== undefined) {
+    connVars.ansible_host = opts.address;
+    delete connVars.ansible_ssh_host;
+  }
+  const settings = opts.connectTimeoutMs ? { ...ctx.settings.transport, connectTimeoutMs: opts.connectTimeoutMs } : ctx.settings.transport;
+  let t;
+  try {
+    t = createTransport(h.name, connVars, settings);
+  } catch (e) {
+    throw new UnreachableError((e as Error).message);
+  }
+  await t.connect();
+  return t;
 }
 
 /** Facts in one round trip; they become ansible_facts and the ansible_* variables. */

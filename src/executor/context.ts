@@ -18,6 +18,8 @@ export interface RunSettings {
   verbosity: number;
   taskTimeoutMs?: number;
   transport: TransportSettings;
+  /** Guarded changes (Plan.guard) run under an automatic rollback; false: --no-rollback. */
+  rollback?: boolean;
 }
 
 export interface RunContext {

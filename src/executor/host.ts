@@ -13,6 +13,8 @@ export class HostState {
   hostFacts: Vars = {};
   transport?: Transport;
   connecting?: Promise<void>;
+  /** The host address tsplay's connection arrives at, once asked ('' when unknown; see guard.ts). */
+  connectedAddress?: string;
   /** Why the host is unreachable, once it is. */
   unreachable?: string;
   failed = false;

@@ -3,7 +3,7 @@
  * the controller, or probe -> plan -> (check mode stops here) -> apply, each one round trip
  * at most (probes usually arrive cached from a shared batch, lookahead.ts).
  */
-import type { Facts, ModuleDef, Plan } from '../core/module.js';
+import type { ExecResult, Facts, ModuleDef, Plan } from '../core/module.js';
 import { compileSteps } from '../core/script.js';
 import { raw } from '../core/sh.js';
 import { factsScript, factVars, parseFacts } from '../facts/index.js';
@@ -15,7 +15,8 @@ import { ensureConnected } from './connect.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './host.js';
 import { applyWithNextProbes, probeHost } from './lookahead.js';
-import { execOptions } from './remote.js';
+import { guardedApply, needsGuard } from './guard.js';
+import { execOptions, remote } from './remote.js';
 import { failed, fromResult, type Outcome, skipped, type TaskResult } from './result.js';
 import type { Vars } from './vars.js';
 
@@ -67,7 +68,22 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
   h.probes.clear({ keepLookingAhead: servedFromCache || !probe?.text });
   const stale = willChange && h.facts && module.staleFacts ? module.staleFacts(args, h.facts) : [];
   const refresh = stale.length > 0 ? raw(factsScript()) : undefined;
-  const { applied, refreshed } = await applyWithNextProbes(ctx, h, task, item, compileSteps(plan.steps), opts, refresh);
+  const guard = await needsGuard(ctx, h, plan);
+  let note: string | undefined;
+  let applied: ExecResult;
+  let refreshed: ExecResult | undefined;
+  if (guard) {
+    h.probes.clear({ keepLookingAhead: false });
+    const replan = async () => {
+      const out = await remote(ctx, h, task, 'probe', probe!, opts);
+      return module.plan!(args, module.parse ? module.parse(out, args) : out, h.facts ?? {});
+    };
+    const g = await guardedApply(ctx, h, task, guard, plan, compileSteps(plan.steps), opts, replan);
+    if ('rolledBack' in g) return { status: 'failed', result: { ...base, changed: false, failed: true, rolled_back: true, msg: g.rolledBack }, diff: plan.diff };
+    applied = g.confirmed;
+    note = g.note;
+    if (refresh) refreshed = await remote(ctx, h, task, 'probe', refresh, opts);
+  } else ({ applied, refreshed } = await applyWithNextProbes(ctx, h, task, item, compileSteps(plan.steps), opts, refresh));
   // Output cut short (the host went away) leaves the facts as they were: the next task fails on its own.
   if (refreshed?.stdout && h.facts) {
     try {
@@ -85,5 +101,6 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
     const msg = applied.stderr.trim() || `exit code ${applied.rc}`;
     return { status: 'failed', result: { changed: false, failed: true, msg, rc: applied.rc } };
   }
+  if (note) result.msg = plan.reason ? `${plan.reason}; ${note}` : note;
   return { status: willChange ? 'changed' : 'ok', result, diff: plan.diff };
 }

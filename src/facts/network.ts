@@ -12,11 +12,14 @@
  * Types follow Ansible: ether, loopback, infiniband, ppp, tunnel (link type none), unknown, and
  * bridge / bonding for those kinds (a VLAN is "ether" there too). Besides Ansible's keys, an
  * interface created with a kind has `kind` (iproute2's info_kind: vlan, bridge, bond, veth...), a
- * bridge port or bond slave has `master`, and a VLAN has `vlan_id` and `parent`.
+ * bridge port or bond slave has `master`, and a VLAN has `vlan_id` and `parent`; a bond has
+ * `active_slave`, and each of its slaves `bond_mii_status` (up/down) and `bond_state`
+ * (active/backup), so a playbook can assert which slave carries the traffic.
  */
 import type { Facts } from '../core/module.js';
 
-interface IpAddr {
+/** One address of `ip -j addr` (iproute2's JSON). */
+export interface IpAddr {
   family?: string;
   local?: string;
   address?: string;
@@ -28,7 +31,8 @@ interface IpAddr {
   temporary?: boolean;
 }
 
-interface IpLink {
+/** One link of `ip -j -d addr` (iproute2's JSON), as src/net reads it too. */
+export interface IpLink {
   ifindex?: number;
   ifname: string;
   flags?: string[];
@@ -172,13 +176,19 @@ export function networkFacts(input: NetworkInput): Facts {
       if (d.mode !== undefined) entry.mode = String(d.mode);
       if (d.miimon !== undefined) entry.miimon = String(d.miimon);
       if (d.ad_lacp_rate !== undefined) entry.lacp_rate = String(d.ad_lacp_rate);
+      // tsplay's own: which slave carries the traffic now (active-backup), for an assert after a failover.
+      if (typeof d.active_slave === 'string' && d.active_slave) entry.active_slave = d.active_slave;
       if (typeof d.primary === 'string' && d.primary) {
         entry.primary = d.primary;
         if (d.all_slaves_active !== undefined) entry.all_slaves_active = Number(d.all_slaves_active) === 1;
       }
     }
-    if (info.info_slave_kind === 'bond' && typeof info.info_slave_data?.perm_hwaddr === 'string') {
-      entry.perm_macaddress = info.info_slave_data.perm_hwaddr;
+    if (info.info_slave_kind === 'bond') {
+      const sd = info.info_slave_data ?? {};
+      if (typeof sd.perm_hwaddr === 'string') entry.perm_macaddress = sd.perm_hwaddr;
+      // tsplay's own: the slave's link as the bond's MII monitor sees it, and its role.
+      if (typeof sd.mii_status === 'string') entry.bond_mii_status = sd.mii_status.toLowerCase();
+      if (typeof sd.state === 'string') entry.bond_state = sd.state.toLowerCase();
     }
     if (link.master) entry.master = link.master;
     if (kind && PARENTED_KINDS.has(kind) && typeof link.link === 'string') entry.parent = link.link;

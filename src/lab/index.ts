@@ -278,7 +278,7 @@ export async function labUp(count: number, opts: { dir?: string; prefix?: string
       await Promise.all([
         writeFile(join(hd, 'ssh_host_ed25519_key'), hk.privateKey, { mode: 0o600 }),
         writeFile(join(hd, 'ssh_host_ed25519_key.pub'), hk.publicKey + '\n'),
-        writeFile(join(hd, 'sshd_config'), sshdConfig(h.ip, sshdVersion)),
+        writeFile(join(hd, 'sshd_config'), sshdConfig(sshdVersion)),
         writeFile(join(hd, 'authorized_keys'), client.publicKey + '\n', { mode: 0o600 }),
       ]);
     });

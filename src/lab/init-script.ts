@@ -82,17 +82,17 @@ trap '' HUP INT TERM QUIT USR1 USR2 PIPE
 while :; do sleep infinity & wait $! || :; done
 `;
 
-/** sshd_config of one host: root by key only, on the host's address, many sessions per connection. */
-export function sshdConfig(ip: string, version: [number, number] = [0, 0]): string {
+/** sshd_config of one host: root by key only, on every address of the host, many sessions per connection. */
+export function sshdConfig(version: [number, number] = [0, 0]): string {
   const [major, minor] = version;
   // OpenSSH 9.8+ penalises sources whose connections end before authentication (port probes,
   // host-key-mismatch tests); every lab connection comes from the bridge address: switch it off.
   const penalties = major > 9 || (major === 9 && minor >= 8) ? ['PerSourcePenalties no'] : [];
   return [
     `# tsplay lab host sshd (generated)`,
-    `ListenAddress ${ip}:22`,
-    // Each host also answers on its own loopback, as a real host does (and as a ProxyJump target).
-    `ListenAddress 127.0.0.1:22`,
+    // Every address of the host, as a real sshd listens: its own, its loopback (a ProxyJump
+    // target), and one a network change moves it to (the network modules' confirm_address).
+    `ListenAddress 0.0.0.0:22`,
     `HostKey /run/tsplay-lab/ssh_host_ed25519_key`,
     `PidFile /run/tsplay-lab/sshd.pid`,
     `PermitRootLogin prohibit-password`,

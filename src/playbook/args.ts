@@ -21,6 +21,11 @@ export function isTemplated(v: unknown): boolean {
   return typeof v === 'string' && (v.includes('{{') || v.includes('{%'));
 }
 
+function anyTemplated(v: unknown): boolean {
+  if (isTemplated(v)) return true;
+  return v !== null && typeof v === 'object' && Object.values(v).some(anyTemplated);
+}
+
 function validator(module: ModuleDef): ValidateFunction {
   let v = compiled.get(module.schema);
   if (!v) compiled.set(module.schema, (v = ajv.compile(module.schema)));
@@ -100,7 +105,11 @@ function valueAt(root: any, path: (string | number)[]): unknown {
 export function checkArgs(module: ModuleDef, args: Record<string, unknown>, lenient = false): ArgProblem[] {
   coerceBooleans(module.schema, args);
   const validate = validator(module);
-  if (validate(args)) return [];
+  if (validate(args)) {
+    // Beyond the schema, on values known before the run (templated ones wait for run time).
+    if (!module.validate || (lenient && anyTemplated(args))) return [];
+    return module.validate(args);
+  }
   const problems = mergeConsts(validate.errors ?? []).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'if').map((e) => describe(e, module));
   const unique = problems.filter((p, i) => problems.findIndex((q) => q.message === p.message) === i);
   if (!lenient) return unique;

@@ -90,6 +90,14 @@ export class KnownHosts {
     return !entries.some((e) => !e.ca && e.key === key) && this.authorities(entries).length > 0;
   }
 
+  /**
+   * Trusts a key for a host for this run only (nothing is written): the key another connection
+   * to the same machine already proved, when tsplay reconnects to a new address of it.
+   */
+  remember(host: string, port: number, blob: Buffer): void {
+    this.entries.push({ patterns: [hostToken(host, port)], type: keyType(blob), key: blob.toString('base64'), revoked: false, ca: false, file: '(the host key seen on the first connection)', line: 0 });
+  }
+
   /** `certs`: the host's certificate blobs, fetched when wantsCerts() said so. */
   verify(host: string, port: number, blob: Buffer, certs: Buffer[] = []): Verdict {
     const token = hostToken(host, port);

@@ -33,7 +33,7 @@ function hostKeyAlgorithms(known: string[]): string[] {
   return [...preferred, ...DEFAULT_HOST_KEY_ALGOS.filter((a) => !preferred.includes(a))];
 }
 
-async function open(target: SshTarget, opts: SshOptions, sock?: NodeJS.ReadableStream): Promise<NodeSSH> {
+async function open(target: SshTarget, opts: SshOptions, sock?: NodeJS.ReadableStream, seen?: (key: Buffer) => void): Promise<NodeSSH> {
   let refusal: string | undefined;
   const ssh = new NodeSSH();
   const privateKey = target.keyFiles.map((f) => {
@@ -65,6 +65,7 @@ async function open(target: SshTarget, opts: SshOptions, sock?: NodeJS.ReadableS
         void certs.then((c) => {
           const verdict = kh.verify(target.host, target.port, key, c);
           if (!verdict.ok) refusal = verdict.reason;
+          else seen?.(key);
           done(verdict.ok);
         });
       },
@@ -80,6 +81,7 @@ export class SshTransport implements Transport {
   private ssh?: NodeSSH;
   private jumps: NodeSSH[] = [];
   private lost?: string;
+  hostKey?: { port: number; blob: Buffer };
 
   constructor(
     readonly name: string,
@@ -97,7 +99,7 @@ export class SshTransport implements Transport {
         j.connection!.forwardOut('127.0.0.1', 0, next.host, next.port, (err, stream) => (err ? reject(new UnreachableError(`ProxyJump ${jump.host}: ${err.message}`)) : resolve(stream))),
       );
     }
-    this.ssh = await open(this.target, this.opts, sock);
+    this.ssh = await open(this.target, this.opts, sock, (blob) => (this.hostKey = { port: this.target.port, blob }));
     const conn = this.ssh.connection!;
     // Without TCP_NODELAY each small exec waits on Nagle's algorithm: ~45 ms per round trip.
     (conn as unknown as { _sock?: { setNoDelay?: (on: boolean) => void } })._sock?.setNoDelay?.(true);

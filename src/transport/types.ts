@@ -16,6 +16,8 @@ export interface Transport {
   /** Round trips made so far: the unit of cost, reported in tests and benchmarks. */
   roundTrips: number;
   connect(): Promise<void>;
+  /** The host key the server proved it holds, and the port (ssh only): what a new connection to another address of the same host must find again. */
+  readonly hostKey?: { port: number; blob: Buffer };
   run(script: string, opts?: RunOptions): Promise<ExecResult>;
   close(): Promise<void>;
 }

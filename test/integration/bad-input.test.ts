@@ -66,6 +66,10 @@ const cases: Case[] = [
   { name: '--timeout abc', files: {}, at: /--timeout/, says: /must be a number of seconds/, args: ['--timeout', 'abc'] },
   { name: 'ansible_port=abc in an INI inventory', files: { 'hosts.ini': 'node1 ansible_connection=local\nnode2 ansible_port=abc\n' }, at: /hosts\.ini:2/, says: /ansible_port must be a port number/ },
   { name: 'notify naming no handler and no listen topic', files: { 'site.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: {dest: MARKER, content: x}\n      notify: restart app\n  handlers:\n    - debug: {msg: x}\n      listen: reload app\n' }, at: /site\.yml:5/, says: /The requested handler 'restart app' was not found in either the main handlers list nor in the listening handlers list/ },
+  { name: 'a VLAN id out of 802.1Q range', files: { 'site.yml': play('y: 1', 'vlan: {link: eth0, id: 4095}') }, at: /site\.yml:6/, says: /option 'id' must be <= 4094/ },
+  { name: 'a bridge listing itself as a port', files: { 'site.yml': play('y: 1', 'bridge: {name: br0, ports: [eth1, br0]}') }, at: /site\.yml:6/, says: /option 'ports' lists br0 itself/ },
+  { name: 'a bond address that is not an address', files: { 'site.yml': play('y: 1', 'bond: {name: bond0, slaves: [eth1], address: 10.0.0.256/24}') }, at: /site\.yml:6/, says: /option 'address' '10\.0\.0\.256\/24' is not an address/ },
+  { name: 'a bond without slaves', files: { 'site.yml': play('y: 1', 'bond: {name: bond0, slaves: []}') }, at: /site\.yml:6/, says: /option 'slaves' must NOT have fewer than 1 items/ },
   { name: 'an empty playbook file', files: { 'site.yml': '# nothing here\n' }, at: /site\.yml:1/, says: /Empty playbook, nothing to do/ },
 ];
 
