@@ -207,14 +207,15 @@ function planFor(kind: Kind, a: NetArgs, st: NetState): Plan {
       written.push(wants[i]!.path);
       reasons.push(f.contentChanged ? `${wants[i]!.content === undefined ? 'remove' : 'write'} ${wants[i]!.path}` : `${wants[i]!.path}: ${f.attrChanges.join(', ')}`);
     });
-    if (applyLive && def.activate && (written.length > 0 || (def.ownsLive && lp.steps.length > 0))) steps.push(...def.activate(d));
+    const fresh = wants[0] !== undefined && st.files[wants[0].path] === undefined;
+    if (applyLive && def.activate && (written.length > 0 || (def.ownsLive && lp.steps.length > 0))) steps.push(...def.activate(d, fresh));
   }
   if (!steps.length) {
     const where = backend === 'none' ? 'live' : `live and in its ${backend} files`;
     return { steps, reason: `${d.kind} ${d.name} is ${d.state === 'absent' ? 'absent' : 'as asked'} ${where}`, result };
   }
   const plan: Plan = { steps, diff, reason: reasons.join('; '), result };
-  if (applyLive) plan.guard = guardFor(d, a, live, lp.world, written, def?.activate?.({ ...d, state: 'absent' }) ?? []);
+  if (applyLive) plan.guard = guardFor(d, a, live, lp.world, written, def?.activate?.({ ...d, state: 'absent' }, false) ?? []);
   return plan;
 }
 
@@ -222,14 +223,15 @@ function planFor(kind: Kind, a: NetArgs, st: NetState): Plan {
 function guardFor(d: Desired, a: NetArgs, live: Live, world: Live, files: string[], reload: Step[]): Guard {
   const names = touched(d, live, world);
   const addresses = names.flatMap((n) => live.links.get(n)?.addresses ?? []).map((c) => c.split('/')[0]!);
-  return {
+  const guard: Guard = {
     addresses,
-    confirmAddress: a.confirm_address,
     timeout: a.rollback_timeout ?? 60,
     files,
     restore: [...reload.filter((s) => s.kind === 'exec'), ...restoreSteps(live, world, names)],
     what: `${d.kind} ${d.name}`,
   };
+  if (a.confirm_address !== undefined) guard.confirmAddress = a.confirm_address;
+  return guard;
 }
 
 /** Defines one of the three modules from its own options (its schema) and documentation. */

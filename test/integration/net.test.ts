@@ -158,7 +158,7 @@ describe('safe apply on lab hosts', { skip }, () => {
   gather_facts: false
   tasks:
     - name: the management address moves to a bridge over eth0
-      bridge: { name: brm, ports: [eth0], address: ${moved}/16, backend: none, confirm_address: ${moved}, rollback_timeout: 20 }
+      bridge: { name: brm, ports: [eth0], address: ${moved}/16, backend: none, confirm_address: ${moved}, rollback_timeout: 10 }
     - name: the next task runs over the new connection
       command: ip -br addr show dev brm
       register: shown
@@ -171,7 +171,7 @@ describe('safe apply on lab hosts', { skip }, () => {
     assert.deepEqual(results.map((e) => e.status), ['changed', 'changed', 'ok'], r.stdout);
     assert.match(results[0].result.msg, new RegExp(`eth0: address ${h3.ip.replace(/\./g, '\\.')}/16 removed .*; confirmed over a new connection to ${moved.replace(/\./g, '\\.')}$`));
     // Kept: the timer was disarmed, so it is still there after the rollback_timeout.
-    await new Promise((res) => setTimeout(res, 22_000));
+    await new Promise((res) => setTimeout(res, 12_000));
     assert.equal((await link('h3', 'eth0')).master, 'brm');
     assert.match(await on('h3', 'ip', '-br', 'addr', 'show', 'dev', 'brm'), new RegExp(moved.replace(/\./g, '\\.')));
   });

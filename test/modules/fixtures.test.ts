@@ -5,7 +5,7 @@
  *   module's schema with ajv (defaults filled in, as the loader does); `files`/`vars` run
  *   prepare() with a fake controller; then plan(args, state, facts) is compared with `expect`:
  *   `error` (a schema problem or plan failure containing this text), `failed`, `steps`,
- *   `changed`, `diff`, `reason`, `result` (a subset), `unpredictable`.
+ *   `changed`, `diff`, `reason`, `result` (a subset), `unpredictable`, `guard`.
  * - parser fixtures `{ args, facts?, output, state }`: real captured probe output (see
  *   capture-probes.ts) must parse to `state`.
  * - local fixtures `{ args, vars?, check?, expect: { error? | local } }` for controller-only
@@ -40,6 +40,8 @@ interface Expect {
   reason?: string;
   result?: Record<string, unknown>;
   unpredictable?: boolean;
+  /** Plan.guard: what a change may cut off, and how the host undoes it. */
+  guard?: unknown;
   local?: Record<string, unknown>;
 }
 
@@ -102,6 +104,7 @@ async function runPlanFixture(m: ModuleDef, fx: Fixture): Promise<void> {
   if (ex.diff !== undefined) assert.deepEqual(plan.diff ?? [], ex.diff);
   if (ex.reason !== undefined) assert.equal(plan.reason, ex.reason);
   if (ex.unpredictable !== undefined) assert.equal(plan.unpredictable ?? false, ex.unpredictable);
+  if (ex.guard !== undefined) assert.deepEqual(plan.guard, ex.guard);
   for (const [k, v] of Object.entries(ex.result ?? {})) assert.deepEqual(plan.result?.[k], v, `result.${k}`);
   if (plan.steps.length) syntaxCheck(compileSteps(plan.steps), 'compiled plan');
   // plan() is pure: the same inputs give the same plan.

@@ -102,14 +102,25 @@ function files(input: BackendInput): FileWant[] | { error: string } {
   return out;
 }
 
+/** Waits up to 60 s for NetworkManager to activate a profile ($1) by itself. */
+const WAIT_ACTIVE =
+  'n=0; while [ $n -lt 300 ]; do s=$(nmcli -g GENERAL.STATE connection show id "$1" 2>/dev/null); [ "$s" = activated ] && exit 0; sleep 0.2; n=$((n+1)); done; echo "NetworkManager did not activate $1 within 60 s (state: ${s:-inactive})" >&2; exit 1';
+
 export const networkmanager: BackendDef = {
   paths: (d: Desired) => [file(d.name), ...(d.bond?.slaves ?? d.bridge?.ports ?? []).flatMap((m) => [file(m), `${DIR}/${portId(d.name, m)}.nmconnection`])],
   globs: (d: Desired) => (d.kind === 'vlan' ? [] : [{ dir: DIR, prefix: 'tsplay-', suffix: '.nmconnection' }]),
   files,
-  activate(d: Desired): ExecStep[] {
+  activate(d: Desired, fresh: boolean): ExecStep[] {
     const reload: ExecStep = { kind: 'exec', argv: ['nmcli', 'connection', 'reload'] };
     if (d.state === 'absent') return [reload];
-    return [reload, { kind: 'exec', argv: ['nmcli', 'connection', 'up', 'id', id(d.name)] }];
+    // A new profile is activated by NetworkManager itself once loaded (autoconnect): an
+    // activation on top races it ("Could not create a software link"), and what hangs on it
+    // (VLANs, ports) fails halfway. So a new one is waited for; a changed one is activated
+    // again, which is how NetworkManager applies a changed profile.
+    const up: ExecStep = fresh
+      ? { kind: 'exec', argv: ['sh', '-c', WAIT_ACTIVE, 'sh', id(d.name)] }
+      : { kind: 'exec', argv: ['nmcli', 'connection', 'up', 'id', id(d.name)] };
+    return [reload, up];
   },
   ownsLive: true,
 };

@@ -34,10 +34,10 @@ export interface BackendDef {
   paths(d: Desired): string[];
   /** Files the task may own besides those (a member it no longer has): DIR/PREFIX*SUFFIX. */
   globs?(d: Desired): Glob[];
-  /** The files as they should be, or the reason the task cannot go on. */
+  /** The files as they should be (the interface's own file first), or the reason the task cannot go on. */
   files(input: BackendInput): FileWant[] | { error: string };
-  /** Commands that make the backend take the changed files in (apply: true). */
-  activate?(d: Desired): ExecStep[];
+  /** Commands that make the backend take the changed files in (apply: true); `fresh`: the interface's own file is new. */
+  activate?(d: Desired, fresh: boolean): ExecStep[];
   /** The backend brings the interface up itself: tsplay's iproute2 commands would fight it. */
   ownsLive?: boolean;
 }
