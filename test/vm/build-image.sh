@@ -103,8 +103,14 @@ LinkLocalAddressing=no
 IPv6AcceptRA=no
 EOF
   chroot "$root" systemctl enable -q systemd-networkd.service
+  # NetworkManager stays off (masked) until a test starts it for its backend; it never takes eth0
+  # from networkd, and never invents a profile for a NIC.
+  mkdir -p "$root/etc/NetworkManager/conf.d"
+  printf '[main]\nno-auto-default=*\n\n[keyfile]\nunmanaged-devices=interface-name:eth0\n' >"$root/etc/NetworkManager/conf.d/tsplay-vm.conf"
   # Nothing that waits for a network or wakes up on a timer.
-  for u in systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
+  # The dispatcher would run ifupdown's hooks (01-ifupdown: ifenslave, vlan) on the interfaces NetworkManager
+  # brings up, and ifenslave's release the bond's ports every second: off, as on a host without ifupdown.
+  for u in NetworkManager.service NetworkManager-dispatcher.service NetworkManager-wait-online.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
     e2scrub_all.timer e2scrub_reap.service fstrim.timer lvm2-monitor.service \
     getty@tty1.service getty-static.service systemd-timesyncd.service; do
     ln -sf /dev/null "$root/etc/systemd/system/$u"

@@ -29,7 +29,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { chmod, copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,8 +60,23 @@ export interface Guest {
   knownHosts: string;
   key: string;
   consoleLog: string;
-  /** Seconds from starting qemu to a working SSH login. */
+  /** Seconds from starting qemu to a working SSH login (the last boot's). */
   bootSeconds: number;
+  /** How qemu was started: rebootGuest() starts it again the same way, on the same disks. */
+  launch: Launch;
+}
+
+interface Launch {
+  dir: string;
+  image: Image;
+  name: string;
+  accel: 'kvm' | 'tcg';
+  memoryMb: number;
+  cpus: number;
+  cmdline: string;
+  key: string;
+  hostKey: string;
+  sshTimeout: number;
 }
 
 export interface BootOptions {
@@ -177,6 +192,8 @@ function qemuArgs(g: { dir: string; image: Image; port: number; accel: string; n
     '-m', `${memoryMb}M`,
     '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-pidfile', join(g.dir, 'qemu.pid'),
+    // The human monitor, for what a person does to the hardware (set_link: a cable pulled).
+    '-monitor', `unix:${join(g.dir, 'monitor.sock')},server=on,wait=off`,
     '-kernel', join(g.image.dir, 'vmlinuz'),
     '-initrd', join(g.image.dir, 'initrd.img'),
     '-append', cmdline,
@@ -256,68 +273,117 @@ export async function bootGuest(image: Image, opts: BootOptions = {}): Promise<G
     const envAccel = process.env.TSPLAY_VM_ACCEL;
     const accel = opts.accel ?? (envAccel === 'kvm' || envAccel === 'tcg' ? envAccel : (await kvmWorks(dir, image)) ? 'kvm' : 'tcg');
 
-    // A port can be taken between freePort() and qemu's bind: then qemu exits at once; try again.
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
-      const g = { dir, image, port, accel, name };
-      const argv = qemuArgs(g, memoryMb, cpus, cmdline);
-      await writeFile(join(dir, 'qemu.argv'), JSON.stringify(argv, null, 1) + '\n');
-      const logFd = openSync(join(dir, 'qemu.log'), 'w');
-      const t0 = Date.now();
-      let child: ChildProcess;
-      try {
-        // setpriv execs qemu, so child.pid is qemu's PID; PDEATHSIG kills it if we die.
-        child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...argv], { stdio: ['ignore', logFd, logFd], env: { PATH } });
-      } finally {
-        closeSync(logFd);
-      }
-      const pid = child.pid;
-      if (!pid) throw new Error('could not start qemu-system-x86_64 (is qemu-system-x86 installed?)');
-      running.set(pid, dir);
-      let exited: string | undefined;
-      child.on('exit', (code, signal) => {
-        exited = `qemu exited (code ${code}, signal ${signal})`;
-        running.delete(pid);
-      });
-      child.unref();
-      await writeFile(join(dir, 'state.json'), JSON.stringify({ pid, port, accel, startedAt: new Date().toISOString() }) + '\n');
-
-      const inventory = join(dir, 'inventory.ini');
-      await writeFile(inventory, `[vm]\n${name} ansible_host=127.0.0.1 ansible_port=${port} ansible_user=root ansible_ssh_private_key_file=${key}\n`);
-      const knownHosts = join(dir, 'known_hosts');
-      await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`);
-      const guest: Guest = { dir, image, name, port, pid, accel, inventory, knownHosts, key, consoleLog: join(dir, 'console.log'), bootSeconds: 0 };
-
-      // Wait for the SSH banner (slirp accepts the TCP connection before the guest listens), then a login.
-      let lastSsh = 'no SSH banner yet';
-      for (;;) {
-        if (exited) {
-          const log = await tail(join(dir, 'qemu.log'), 20);
-          if (attempt < 3 && /host forwarding rule|Could not set up host forwarding/i.test(log)) break;
-          throw new Error(`${exited} before SSH answered\n--- qemu.log ---\n${log}\n--- console (last 60 lines) ---\n${await tail(guest.consoleLog, 60)}`);
-        }
-        if (Date.now() - t0 > sshTimeout) {
-          await stopGuest(guest, { keep: true });
-          throw new Error(
-            `the guest did not answer SSH on 127.0.0.1:${port} within ${sshTimeout / 1000} s (accel ${accel}; ${lastSsh}); run folder kept: ${dir}\n--- console (last 60 lines) ---\n${await tail(guest.consoleLog, 60)}`,
-          );
-        }
-        if (await probeSsh('127.0.0.1', port, 3000)) {
-          const r = await sshRun(guest, 'true', { timeoutMs: 30_000 });
-          if (r.rc === 0) {
-            guest.bootSeconds = (Date.now() - t0) / 1000;
-            return guest;
-          }
-          lastSsh = `ssh rc=${r.rc}: ${r.stderr.trim()}`;
-        }
-        await sleep(1000);
-      }
-    }
+    return await launch({ dir, image, name, accel, memoryMb, cpus, cmdline, key, hostKey, sshTimeout });
   } catch (e) {
     for (const [pid, d] of running) if (d === dir) await stopGuest({ pid, dir }, { keep: true });
     if (!process.env.TSPLAY_VM_KEEP && !/run folder kept/.test(String(e))) await rm(dir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** Starts qemu on the run folder's disks and waits until root can log in over SSH. */
+async function launch(l: Launch): Promise<Guest> {
+  const { dir, image, name, accel, memoryMb, cpus, cmdline, key, hostKey, sshTimeout } = l;
+  // A monitor socket left by the last boot would keep qemu from listening there again.
+  await rm(join(dir, 'monitor.sock'), { force: true });
+  // A port can be taken between freePort() and qemu's bind: then qemu exits at once; try again.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const g = { dir, image, port, accel, name };
+    const argv = qemuArgs(g, memoryMb, cpus, cmdline);
+    await writeFile(join(dir, 'qemu.argv'), JSON.stringify(argv, null, 1) + '\n');
+    const logFd = openSync(join(dir, 'qemu.log'), 'w');
+    const t0 = Date.now();
+    let child: ChildProcess;
+    try {
+      // setpriv execs qemu, so child.pid is qemu's PID; PDEATHSIG kills it if we die.
+      child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...argv], { stdio: ['ignore', logFd, logFd], env: { PATH } });
+    } finally {
+      closeSync(logFd);
+    }
+    const pid = child.pid;
+    if (!pid) throw new Error('could not start qemu-system-x86_64 (is qemu-system-x86 installed?)');
+    running.set(pid, dir);
+    let exited: string | undefined;
+    child.on('exit', (code, signal) => {
+      exited = `qemu exited (code ${code}, signal ${signal})`;
+      running.delete(pid);
+    });
+    child.unref();
+    await writeFile(join(dir, 'state.json'), JSON.stringify({ pid, port, accel, startedAt: new Date().toISOString() }) + '\n');
+
+    const inventory = join(dir, 'inventory.ini');
+    await writeFile(inventory, `[vm]\n${name} ansible_host=127.0.0.1 ansible_port=${port} ansible_user=root ansible_ssh_private_key_file=${key}\n`);
+    const knownHosts = join(dir, 'known_hosts');
+    await writeFile(knownHosts, `[127.0.0.1]:${port} ${hostKey}\n`);
+    const guest: Guest = { dir, image, name, port, pid, accel, inventory, knownHosts, key, consoleLog: join(dir, 'console.log'), bootSeconds: 0, launch: l };
+
+    // Wait for the SSH banner (slirp accepts the TCP connection before the guest listens), then a login.
+    let lastSsh = 'no SSH banner yet';
+    for (;;) {
+      if (exited) {
+        const log = await tail(join(dir, 'qemu.log'), 20);
+        if (attempt < 3 && /host forwarding rule|Could not set up host forwarding/i.test(log)) break;
+        throw new Error(`${exited} before SSH answered\n--- qemu.log ---\n${log}\n--- console (last 60 lines) ---\n${await tail(guest.consoleLog, 60)}`);
+      }
+      if (Date.now() - t0 > sshTimeout) {
+        await stopGuest(guest, { keep: true });
+        throw new Error(
+          `the guest did not answer SSH on 127.0.0.1:${port} within ${sshTimeout / 1000} s (accel ${accel}; ${lastSsh}); run folder kept: ${dir}\n--- console (last 60 lines) ---\n${await tail(guest.consoleLog, 60)}`,
+        );
+      }
+      if (await probeSsh('127.0.0.1', port, 3000)) {
+        const r = await sshRun(guest, 'true', { timeoutMs: 30_000 });
+        if (r.rc === 0) {
+          guest.bootSeconds = (Date.now() - t0) / 1000;
+          return guest;
+        }
+        lastSsh = `ssh rc=${r.rc}: ${r.stderr.trim()}`;
+      }
+      await sleep(1000);
+    }
+  }
+}
+
+/**
+ * Reboots the guest for real: `systemctl reboot` inside (qemu runs with -no-reboot, so it exits
+ * once the guest has shut down), then qemu again on the same disks. What the guest wrote
+ * survives, what it had only live does not. `g` is updated in place (PID, port, boot time).
+ */
+export async function rebootGuest(g: Guest): Promise<void> {
+  await sshRun(g, 'systemctl reboot', { timeoutMs: 30_000 });
+  const deadline = Date.now() + 180_000;
+  while (await isOurQemu(g.pid, g.dir)) {
+    if (Date.now() > deadline) throw new Error(`the guest did not shut down within 180 s\n--- console (last 40 lines) ---\n${await tail(g.consoleLog, 40)}`);
+    await sleep(200);
+  }
+  running.delete(g.pid);
+  Object.assign(g, await launch(g.launch));
+}
+
+/** One command to qemu's human monitor (`set_link h1a off`), and what it answered. */
+export function monitor(g: Guest, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(join(g.dir, 'monitor.sock'));
+    let out = '';
+    let sent = false;
+    const timer = setTimeout(() => (sock.destroy(), reject(new Error(`monitor: no answer to ${command}`))), 10_000);
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      out += d;
+      // The banner ends with a prompt; the answer ends with the next one.
+      if (!sent && out.includes('(qemu) ')) {
+        sent = true;
+        out = '';
+        sock.write(`${command}\n`);
+      } else if (sent && out.includes('(qemu) ')) {
+        clearTimeout(timer);
+        sock.end();
+        resolve(out.replace(/\r/g, '').split('\n').slice(1, -1).join('\n'));
+      }
+    });
+    sock.on('error', (e) => (clearTimeout(timer), reject(e)));
+  });
 }
 
 /** Runs a shell command on the guest as root with OpenSSH's client (not through tsplay). */

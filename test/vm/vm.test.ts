@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { events, recap, tsplay } from '../helpers/cli.js';
-import { bootGuest, buildImage, type Guest, sshOk, stopGuest, VM_DIR, vmSkipReason } from './guest.js';
+import { bootGuest, buildImage, type Guest, monitor, rebootGuest, sshOk, sshRun, stopGuest, VM_DIR, vmSkipReason } from './guest.js';
 
 const skip = vmSkipReason();
 let guest: Guest | undefined;
@@ -170,3 +170,175 @@ echo aoe-ok
     ['lo UNKNOWN 00:00:00:00:00:00 <LOOPBACK,UP,LOWER_UP>', 'eth0 UP 52:54:00:12:34:56 <BROADCAST,MULTICAST,UP,LOWER_UP>', ...[1, 2, 3, 4].map((i) => `eth${i} DOWN 52:54:00:74:00:0${i} <BROADCAST,MULTICAST>`)].join('\n'),
   );
 });
+
+const PLAYBOOKS = join(VM_DIR, '../../playbooks');
+
+/** The lines of /proc/net/bonding/bond0 that say what the bond is and which slave carries it. */
+async function bonding(): Promise<string> {
+  return sshOk(g(), 'cat /proc/net/bonding/bond0');
+}
+
+/** The slave section of /proc/net/bonding/bond0 for one NIC. */
+function slaveSection(proc: string, nic: string): string {
+  return proc.split('\n\n').find((s) => s.startsWith(`Slave Interface: ${nic}\n`)) ?? '';
+}
+
+async function until(what: string, ok: () => Promise<boolean>, seconds = 20): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`not within ${seconds} s: ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test('bond: the Debian recipe (bond-debian.yml) over eth1 and eth2; a pulled cable fails over while traffic carries on', { skip, timeout: 600_000 }, async () => {
+  const BOND = join(PLAYBOOKS, 'bond-debian.yml');
+  const extra = ['-e', '{"bond_slaves": ["eth1", "eth2"]}'];
+  // The switch: eth3 and eth4, the other ends of the two hubs, bridged in a namespace with the
+  // partner's address. eth1 has the address the recipe moves onto the bond.
+  await sshOk(
+    g(),
+    `set -e; ip netns add tsplay-peer; for n in eth3 eth4; do ip link set $n netns tsplay-peer; done
+ip -n tsplay-peer link add sw type bridge; for n in eth3 eth4; do ip -n tsplay-peer link set $n master sw; ip -n tsplay-peer link set $n up; done
+ip -n tsplay-peer addr add 192.0.2.2/24 dev sw; ip -n tsplay-peer link set sw up
+ip addr add 192.0.2.1/24 dev eth1; ip link set eth1 up`,
+  );
+  try {
+    const first = await tsplay(['run', BOND, ...base(), ...extra]);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.equal(recap(first.stdout)[g().name]!.changed, 1, first.stdout);
+    const proc = await bonding();
+    assert.match(proc, /^Bonding Mode: fault-tolerance \(active-backup\)$/m);
+    assert.match(proc, /^MII Polling Interval \(ms\): 100$/m);
+    assert.match(proc, /^Currently Active Slave: eth1$/m);
+    for (const nic of ['eth1', 'eth2']) assert.match(slaveSection(proc, nic), /MII Status: up/, proc);
+    assert.match(await sshOk(g(), 'ip -br addr show dev bond0'), /192\.0\.2\.1\/24/, "eth1's address moved onto bond0");
+    assert.doesNotMatch(await sshOk(g(), 'ip -br addr show dev eth1'), /192\.0\.2\.1/);
+    assert.equal(
+      await sshOk(g(), 'cat /etc/network/interfaces.d/10-tsplay-bond0'),
+      '# Managed by tsplay (bond bond0): changes here are overwritten.\nauto bond0\niface bond0 inet static\n\taddress 192.0.2.1/24\n\tbond-slaves eth1 eth2\n\tbond-mode active-backup\n\tbond-miimon 100\n',
+    );
+    const second = await tsplay(['run', BOND, ...base(), ...extra]);
+    assert.equal(recap(second.stdout)[g().name]!.changed, 0, second.stdout);
+
+    const facts = async () => JSON.parse((await tsplay(['facts', 'all', ...base()])).stdout)[g().name];
+    const f1 = await facts();
+    assert.deepEqual([f1.bond0.mode, f1.bond0.miimon, f1.bond0.slaves, f1.bond0.active_slave], ['active-backup', '100', ['eth1', 'eth2'], 'eth1']);
+    assert.deepEqual([f1.eth1.bond_state, f1.eth2.bond_state], ['active', 'backup']);
+
+    // Traffic over the bond for 15 s; the active slave's cable is pulled 3 s in, and put back.
+    await sshOk(g(), 'ping -n -i 0.2 -c 75 -W 1 192.0.2.2 > /tmp/tsplay-ping.log 2>&1 & echo $! > /tmp/tsplay-ping.pid');
+    await until('the first ping replies', async () => /icmp_seq=/.test(await sshOk(g(), 'cat /tmp/tsplay-ping.log')));
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await monitor(g(), 'set_link h1a off'), '');
+    await until('eth2 becomes the active slave', async () => /^Currently Active Slave: eth2$/m.test(await bonding()));
+    const failed = await bonding();
+    assert.match(slaveSection(failed, 'eth1'), /MII Status: down/, failed);
+    assert.match(await sshOk(g(), 'dmesg'), /bond0: \(slave eth1\): link status definitely down, disabling slave[\s\S]*bond0: \(slave eth2\): making interface the new active one/);
+    const f2 = await facts();
+    assert.deepEqual([f2.bond0.active_slave, f2.eth1.bond_mii_status, f2.eth2.bond_state], ['eth2', 'down', 'active']);
+    assert.equal(await monitor(g(), 'set_link h1a on'), '');
+    await until('eth1 is up again', async () => /MII Status: up/.test(slaveSection(await bonding(), 'eth1')));
+    await until('ping is done', async () => (await sshRun(g(), 'kill -0 "$(cat /tmp/tsplay-ping.pid)"')).rc !== 0, 60);
+    const ping = await sshOk(g(), 'cat /tmp/tsplay-ping.log');
+    const m = /(\d+) packets transmitted, (\d+) received/.exec(ping);
+    assert.ok(m, ping);
+    const seqs = [...ping.matchAll(/icmp_seq=(\d+)/g)].map((x) => Number(x[1]));
+    // A failover costs a few replies at most, and replies carry on to the end.
+    assert.ok(Number(m![2]) >= 68, `at most 7 of 75 lost: ${m![0]}`);
+    assert.ok(Math.max(...seqs) >= 73, `replies to the end: last icmp_seq ${Math.max(...seqs)}`);
+    console.log(`vm: failover: ${m![0]}`);
+  } finally {
+    await sshRun(g(), 'ip link del bond0; ip netns del tsplay-peer; rm -f /etc/network/interfaces.d/10-tsplay-bond0 /tmp/tsplay-ping.*; ip addr flush dev eth1; for i in 1 2 3 4; do ip link set eth$i down; done');
+  }
+});
+
+/** What the KVM host's network is, live: comparable before and after a reboot. */
+async function kvmState(): Promise<Record<string, unknown>> {
+  const links = JSON.parse(await sshOk(g(), 'ip -d -j addr show')) as any[];
+  const by = new Map(links.map((l) => [l.ifname, l]));
+  const one = (name: string) => {
+    const l = by.get(name);
+    if (!l) return 'absent';
+    const d = l.linkinfo?.info_data ?? {};
+    const out: Record<string, unknown> = { kind: l.linkinfo?.info_kind ?? 'nic', up: l.flags.includes('UP'), master: l.master ?? null };
+    if (out.kind === 'bond') Object.assign(out, { mode: d.mode, miimon: d.miimon });
+    if (out.kind === 'vlan') Object.assign(out, { id: d.id, parent: l.link });
+    if (out.kind === 'bridge') Object.assign(out, { stp: d.stp_state });
+    const addrs = (l.addr_info ?? []).filter((a: any) => a.scope === 'global').map((a: any) => `${a.local}/${a.prefixlen}`);
+    if (addrs.length) out.addresses = addrs;
+    return out;
+  };
+  const names = ['eth1', 'eth2', 'bond0', 'bond0.16', 'bond0.32', 'bond0.48', 'vlan16', 'vlan32', 'vlan48'];
+  const routes = (JSON.parse(await sshOk(g(), 'ip -j route show default')) as any[]).map((r) => `${r.gateway} dev ${r.dev}`);
+  return { ...Object.fromEntries(names.map((n) => [n, one(n)])), default: routes };
+}
+
+const KVM_EXPECTED = {
+  eth1: { kind: 'nic', up: true, master: 'bond0' },
+  eth2: { kind: 'nic', up: true, master: 'bond0' },
+  bond0: { kind: 'bond', up: true, master: null, mode: 'active-backup', miimon: 100 },
+  'bond0.16': { kind: 'vlan', up: true, master: 'vlan16', id: 16, parent: 'bond0' },
+  'bond0.32': { kind: 'vlan', up: true, master: 'vlan32', id: 32, parent: 'bond0' },
+  'bond0.48': { kind: 'vlan', up: true, master: 'vlan48', id: 48, parent: 'bond0' },
+  vlan16: { kind: 'bridge', up: true, master: null, stp: 0, addresses: ['192.168.16.10/24'] },
+  vlan32: { kind: 'bridge', up: true, master: null, stp: 0, addresses: ['192.168.32.10/24'] },
+  vlan48: { kind: 'bridge', up: true, master: null, stp: 0 },
+  default: ['192.168.16.1 dev vlan16'],
+};
+
+/** Removes the KVM host's network, live and on disk, whatever backend wrote it. */
+const KVM_CLEANUP = `
+for l in vlan16 vlan32 vlan48 bond0.16 bond0.32 bond0.48 bond0; do ip link del "$l" 2>/dev/null; done
+rm -f /etc/network/interfaces.d/*-tsplay-* /etc/NetworkManager/system-connections/tsplay-*
+find /etc/systemd/network -name '*tsplay-*' ! -name 10-tsplay-mgmt.network -exec rm -rf {} +
+for i in 1 2 3 4; do ip link set "eth$i" down; ip link set "eth$i" nomaster; done 2>/dev/null
+:`;
+
+for (const backend of ['ifupdown', 'networkd', 'networkmanager'] as const) {
+  test(`kvm-host-vlans.yml with ${backend}: applied, changed=0 again, drift reported exactly, the same after a reboot`, { skip, timeout: 900_000 }, async () => {
+    const KVM = join(PLAYBOOKS, 'kvm-host-vlans.yml');
+    const extra = ['-e', `{"kvm_nics": ["eth1", "eth2"], "kvm_backend": "${backend}"}`];
+    // On a real KVM host vlan16 has the only default route: the guest's management one goes for this test.
+    await sshOk(g(), "sed -i 's/^Gateway=/#Gateway=/' /etc/systemd/network/10-tsplay-mgmt.network; ip route del default");
+    if (backend === 'networkmanager') await sshOk(g(), 'systemctl unmask -q NetworkManager && systemctl enable -q --now NetworkManager', { timeoutMs: 120_000 });
+    try {
+      const first = await tsplay(['run', KVM, ...base(), ...extra]);
+      assert.equal(first.code, 0, first.stdout + first.stderr);
+      assert.equal(recap(first.stdout)[g().name]!.changed, 5, first.stdout);
+      // NetworkManager brings the devices up on its own time.
+      await until('the network is as asked', async () => JSON.stringify(await kvmState()) === JSON.stringify(KVM_EXPECTED)).catch(async (e) => {
+        assert.deepEqual(await kvmState(), KVM_EXPECTED, String(e));
+      });
+
+      const second = await tsplay(['run', KVM, ...base(), ...extra]);
+      assert.equal(second.code, 0, second.stdout + second.stderr);
+      assert.deepEqual(recap(second.stdout)[g().name], { ok: 5, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 }, second.stdout);
+
+      // A hand-made drift no backend undoes by itself (networkd re-enslaves a port taken out of
+      // its bridge): bond0's link monitor changed live. Check mode says exactly that, and moves nothing.
+      await sshOk(g(), 'ip link set dev bond0 type bond miimon 250');
+      const drifted = await kvmState();
+      const check = await tsplay(['run', KVM, ...base(), ...extra, '--check', '--diff']);
+      assert.equal(check.code, 0, check.stdout + check.stderr);
+      assert.equal(recap(check.stdout)[g().name]!.changed, 1, check.stdout);
+      assert.match(check.stdout, /TASK \[bond0 over the two NICs\] \*+\n--- before: live bond0\n\+\+\+ after: live bond0\n@@[^\n]*@@\n bond0: bond, up, mtu 1500\n-  mode active-backup, miimon 250, updelay 0, downdelay 0\n\+  mode active-backup, miimon 100, updelay 0, downdelay 0\n   slaves: eth1, eth2\n/);
+      assert.equal((check.stdout.match(/^changed: /gm) ?? []).length, 1, `only the bond drifted: ${check.stdout}`);
+      assert.deepEqual(await kvmState(), drifted, 'check mode changed nothing');
+      const fix = await tsplay(['run', KVM, ...base(), ...extra]);
+      assert.equal(recap(fix.stdout)[g().name]!.changed, 1, fix.stdout);
+
+      // Persistence: a real reboot, and the backend builds the same network from its files.
+      await rebootGuest(g());
+      console.log(`vm: ${backend}: reboot to SSH ${g().bootSeconds.toFixed(1)} s`);
+      await until('the network is back after the reboot', async () => JSON.stringify(await kvmState()) === JSON.stringify(KVM_EXPECTED), 60).catch(async (e) => {
+        assert.deepEqual(await kvmState(), KVM_EXPECTED, String(e));
+      });
+      const after = await tsplay(['run', KVM, ...base(), ...extra]);
+      assert.equal(recap(after.stdout)[g().name]!.changed, 0, after.stdout);
+    } finally {
+      if (backend === 'networkmanager') await sshRun(g(), 'systemctl disable -q --now NetworkManager; systemctl mask -q NetworkManager', { timeoutMs: 120_000 });
+      await sshRun(g(), `${KVM_CLEANUP}\nsed -i 's/^#Gateway=/Gateway=/' /etc/systemd/network/10-tsplay-mgmt.network; networkctl reload; ip route replace default via 10.0.2.2 dev eth0`);
+    }
+  });
+}
