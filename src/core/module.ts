@@ -84,7 +84,8 @@ export interface Plan {
 
 /**
  * A change that may cut the controller off the host (a network interface's addresses or
- * master). When tsplay's own connection uses one of `addresses`, or `confirmAddress` is set,
+ * master). When tsplay's own connection uses one of `addresses` (or `anyAddress`), or
+ * `confirmAddress` is set,
  * the executor saves `files`, arms a detached rollback on the host, runs the steps detached,
  * and keeps the change only once a new connection confirms it; otherwise the host restores the
  * files and runs `restore` after `timeout` seconds. Modules only describe; the executor acts.
@@ -92,6 +93,8 @@ export interface Plan {
 export interface Guard {
   /** Host addresses the change may take away or move (without prefix length). */
   addresses: string[];
+  /** The change may cut any connection, whatever address it uses (a new default route). */
+  anyAddress?: boolean;
   /** Where the controller reconnects to confirm, when the change moves the address it uses. */
   confirmAddress?: string;
   /** Seconds before the host undoes an unconfirmed change. */

@@ -17,8 +17,8 @@ export async function ensureConnected(ctx: PlayContext, h: HostState): Promise<v
 }
 
 /**
- * A new connection to the host, from its connection variables; `address` replaces the one they
- * give (a guarded change confirms over a new connection, possibly to a new address).
+ * A new connection to the host, from its connection variables; `address` (or the one a confirmed
+ * change moved the host to) replaces the one they give.
  */
 export async function openTransport(ctx: PlayContext, h: HostState, opts: { address?: string; connectTimeoutMs?: number } = {}): Promise<Transport> {
   const vars = { ...h.inventoryVars, ...ctx.settings.extraVars };
@@ -26,8 +26,9 @@ export async function openTransport(ctx: PlayContext, h: HostState, opts: { addr
   for (const [k, v] of Object.entries(vars)) if (k.startsWith('ansible_')) connVars[k] = ctx.templar.template(v, vars);
   if (ctx.play.remoteUser && connVars.ansible_user === undefined) connVars.ansible_user = ctx.templar.template(ctx.play.remoteUser, vars);
   if (ctx.play.connection) connVars.ansible_connection = ctx.play.connection;
-  if (opts.address !== undefined) {
-    connVars.ansible_host = opts.address;
+  const address = opts.address ?? h.address;
+  if (address !== undefined) {
+    connVars.ansible_host = address;
     delete connVars.ansible_ssh_host;
   }
   const settings = opts.connectTimeoutMs ? { ...ctx.settings.transport, connectTimeoutMs: opts.connectTimeoutMs } : ctx.settings.transport;

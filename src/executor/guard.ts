@@ -23,13 +23,13 @@ import type { ExecResult, Guard, Plan } from '../core/module.js';
 import { lines, raw, type Shell, sh } from '../core/sh.js';
 import { keyValues, unbase64 } from '../core/probe.js';
 import type { Task } from '../playbook/types.js';
-import { type Transport, UnreachableError } from '../transport/index.js';
+import { CommandTimeoutError, type Transport, UnreachableError } from '../transport/index.js';
 import { openTransport } from './connect.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './host.js';
 import { type ExecOptions, remote } from './remote.js';
 
-export type GuardedResult = { confirmed: ExecResult; note: string } | { rolledBack: string };
+export type GuardedResult = { confirmed: ExecResult; note: string } | { rolledBack: string } | { failed: string };
 
 /** Seconds the first connection waits for the detached change before the controller tries a new one. */
 const APPLY_WAIT = 20;
@@ -38,11 +38,10 @@ const ATTEMPT_MS = 4000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The host address tsplay's connection arrives at ($SSH_CONNECTION's third word), asked once per host. */
+/** The host address tsplay's current connection arrives at ($SSH_CONNECTION's third word), asked once per connection. */
 async function connectedAddress(h: HostState): Promise<string | undefined> {
   if (h.connectedAddress === undefined) {
-    const env = (h.facts?.env as Record<string, string> | undefined)?.SSH_CONNECTION;
-    const line = env ?? (await h.transport!.run(`printf '%s' "$SSH_CONNECTION"`)).stdout;
+    const line = (await h.transport!.run(`printf '%s' "$SSH_CONNECTION"`)).stdout;
     h.connectedAddress = line.trim().split(/\s+/)[2] ?? '';
   }
   return h.connectedAddress || undefined;
@@ -52,20 +51,21 @@ async function connectedAddress(h: HostState): Promise<string | undefined> {
 export async function needsGuard(ctx: PlayContext, h: HostState, plan: Plan): Promise<Guard | undefined> {
   const g = plan.guard;
   if (!g || ctx.settings.rollback === false || !h.transport?.hostKey) return undefined;
-  if (g.confirmAddress !== undefined) return g;
+  if (g.confirmAddress !== undefined || g.anyAddress) return g;
   const addr = await connectedAddress(h);
   return addr !== undefined && g.addresses.includes(addr) ? g : undefined;
 }
 
-/** Polls for a file for at most `seconds` (a tenth of a second at a time where sleep takes fractions). */
+/** Polls for a file for at most `seconds` (a fifth of a second at a time where sleep takes fractions). */
 function waitFor(file: Shell, seconds: number): Shell {
   return sh`n=0; while [ ! -e ${file} ] && [ $n -lt ${seconds * 5} ]; do sleep 0.2 2>/dev/null || sleep 1; n=$((n+1)); done`;
 }
 
-/** Prints the change's exit code and output, once it has ended. */
+/** Prints the change's exit code and output once it has ended, and who won: the confirmation or the rollback. */
 const REPORT = lines(
   raw(`if [ -e "$d/apply.rc" ]; then printf 'rc=%s\\n' "$(cat "$d/apply.rc")"; fi`),
   raw(`printf 'out=%s\\nerr=%s\\n' "$(base64 -w0 < "$d/apply.out" 2>/dev/null)" "$(base64 -w0 < "$d/apply.err" 2>/dev/null)"`),
+  raw(`if [ -e "$d/confirmed" ]; then echo confirmed=1; fi`),
   raw(`if [ -e "$d/rolledback" ]; then echo rolledback=1; printf 'log=%s\\n' "$(base64 -w0 < "$d/restore.log" 2>/dev/null)"; fi`),
 );
 
@@ -83,6 +83,17 @@ function restoreScript(g: Guard): Shell {
   );
 }
 
+/**
+ * The rollback: whoever renames `armed` first (this, or the confirmation) wins. A change still
+ * running is stopped first (its process group), so the restore never races it.
+ */
+const ROLLBACK = `d=$(dirname -- "$0")
+mv -- "$d/armed" "$d/rolling" 2>/dev/null || exit 0
+if [ ! -e "$d/apply.rc" ] && [ -s "$d/apply.pid" ]; then kill -s TERM -- "-$(cat "$d/apply.pid")" 2>/dev/null; sleep 1; fi
+sh "$d/restore" > "$d/restore.log" 2>&1
+: > "$d/rolledback"
+`;
+
 /** Arms the rollback and starts the change, both detached; waits a little for the change to end. */
 function armScript(dir: string, unit: string, g: Guard, apply: Shell): Shell {
   return lines(
@@ -91,34 +102,43 @@ function armScript(dir: string, unit: string, g: Guard, apply: Shell): Shell {
     raw('mkdir -m 700 -- "$d"; mkdir -- "$d/save"'),
     ...g.files.map((f, i) => sh`if [ -e ${f} ]; then cp -p -- ${f} "$d/save/"${String(i)}; fi`),
     hereDoc(raw('"$d/restore"'), restoreScript(g).text + '\n'),
-    // Whoever renames `armed` first (this rollback, or the controller's confirmation) wins.
-    hereDoc(raw('"$d/rollback"'), 'd=$(dirname -- "$0")\nmv -- "$d/armed" "$d/rolling" 2>/dev/null || exit 0\nsh "$d/restore" > "$d/restore.log" 2>&1\n: > "$d/rolledback"\n'),
+    hereDoc(raw('"$d/rollback"'), ROLLBACK),
     hereDoc(raw('"$d/apply"'), apply.text + '\n'),
     raw(': > "$d/armed"'),
-    sh`if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then systemd-run --quiet --collect --unit=${unit} --on-active=${`${g.timeout}s`} /bin/sh "$d/rollback"; echo systemd > "$d/timer"`,
+    // systemd's timers fire up to a minute late unless told otherwise.
+    sh`if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then systemd-run --quiet --collect --unit=${unit} --timer-property=AccuracySec=100ms --on-active=${`${g.timeout}s`} /bin/sh "$d/rollback"; echo systemd > "$d/timer"`,
     sh`else setsid sh -c 'sleep "$1"; exec sh "$2/rollback"' sh ${g.timeout} "$d" </dev/null >/dev/null 2>&1 & echo $! > "$d/timer"; fi`,
-    raw(`setsid sh -c 'sh "$1/apply" > "$1/apply.out" 2> "$1/apply.err"; echo $? > "$1/apply.rc.t"; mv "$1/apply.rc.t" "$1/apply.rc"' sh "$d" </dev/null >/dev/null 2>&1 &`),
+    raw('echo armed=1'),
+    raw(`setsid sh -c 'sh "$1/apply" > "$1/apply.out" 2> "$1/apply.err"; echo $? > "$1/apply.rc.t"; mv "$1/apply.rc.t" "$1/apply.rc"' sh "$d" </dev/null >/dev/null 2>&1 & echo $! > "$d/apply.pid"`),
     raw('set +e'),
     waitFor(raw('"$d/apply.rc"'), APPLY_WAIT),
     REPORT,
   );
 }
 
-/** Disarms the timer if the rollback has not started, then reports (the change's result, or the rollback's). */
+/**
+ * Over the new connection: waits for the change to end, and keeps it (disarms the timer) only
+ * when it succeeded and the rollback has not started. A failed change is left to the rollback.
+ */
 function confirmScript(dir: string, unit: string): Shell {
   return lines(
     sh`d=${dir}`,
-    raw('if mv -- "$d/armed" "$d/confirmed" 2>/dev/null; then echo confirmed=1'),
+    waitFor(raw('"$d/apply.rc"'), 30),
+    raw('if [ "$(cat "$d/apply.rc" 2>/dev/null)" = 0 ] && mv -- "$d/armed" "$d/confirmed" 2>/dev/null; then'),
     sh`  if [ "$(cat "$d/timer")" = systemd ]; then systemctl stop ${`${unit}.timer`} 2>/dev/null || :; else kill "$(cat "$d/timer")" 2>/dev/null || :; fi`,
     raw('fi'),
-    waitFor(raw('"$d/apply.rc"'), 30),
     REPORT,
   );
 }
 
-/** Rolls back now (a change that failed on the host), detached: the restore may move the address in use. */
+/** Rolls back now (the change failed, or never ended), detached: the restore may move the address in use. */
 function abortScript(dir: string): Shell {
-  return lines(sh`d=${dir}`, raw(`mv -- "$d/confirmed" "$d/armed" 2>/dev/null; setsid sh "$d/rollback" </dev/null >/dev/null 2>&1 &`));
+  return lines(sh`d=${dir}`, raw(`setsid sh "$d/rollback" </dev/null >/dev/null 2>&1 &`));
+}
+
+/** After the deadline: the rollback's report, running it here and now if the timer has not (yet). */
+function settleScript(dir: string): Shell {
+  return lines(sh`d=${dir}`, waitFor(raw('"$d/rolledback"'), 10), raw('[ -e "$d/rolledback" ] || [ -e "$d/confirmed" ] || sh "$d/rollback"'), REPORT);
 }
 
 function cleanupScript(dir: string): Shell {
@@ -129,6 +149,7 @@ interface Report {
   rc?: number;
   stdout: string;
   stderr: string;
+  armed: boolean;
   confirmed: boolean;
   rolledBack: boolean;
   log: string;
@@ -141,6 +162,7 @@ function report(out: ExecResult): Report {
     rc: rc === undefined || rc === '' ? undefined : Number(rc),
     stdout: unbase64(kv.get('out') ?? ''),
     stderr: unbase64(kv.get('err') ?? ''),
+    armed: kv.get('armed') === '1',
     confirmed: kv.get('confirmed') === '1',
     rolledBack: kv.get('rolledback') === '1',
     log: unbase64(kv.get('log') ?? ''),
@@ -162,11 +184,22 @@ async function reconnect(ctx: PlayContext, h: HostState, address: string | undef
   return last;
 }
 
-/** Makes `t` the host's connection from now on (the old one may be dead, or on an address that is gone). */
-function adopt(h: HostState, t: Transport): void {
+/**
+ * Makes `t` the host's connection from now on (the old one may be dead, or on an address that is
+ * gone); `address` is where it goes when that is not the inventory's.
+ */
+function adopt(h: HostState, t: Transport, address?: string): void {
   const old = h.transport;
   h.transport = t;
+  h.connectedAddress = undefined;
+  if (address !== undefined) h.address = address;
   if (old && old !== t) void old.close().catch(() => {});
+}
+
+/** Runs a script on a connection that is not (yet) the host's; any failure is an answer of its own. */
+async function tryRun(t: Transport, script: Shell, opts: ExecOptions, timeoutMs: number): Promise<ExecResult | Error> {
+  const run = t.run(script.text, { become: opts.become, timeoutMs }).catch((e: Error) => e);
+  return Promise.race([run, sleep(timeoutMs + 5000).then(() => new Error(`no answer within ${timeoutMs / 1000} s`))]);
 }
 
 /**
@@ -188,50 +221,61 @@ export async function guardedApply(
   const unit = `tsplay-guard-${nonce}`;
   const key = h.transport!.hostKey!;
   if (g.confirmAddress !== undefined) ctx.settings.transport.knownHosts.remember(g.confirmAddress, key.port, key.blob);
-  const armedAt = Date.now();
-  const deadline = armedAt + g.timeout * 1000;
+  let deadline = Date.now() + g.timeout * 1000;
   let why: string;
   // A connection the change cut off may never answer again, not even to close a channel: it is
   // given up after a while rather than awaited.
   const waitMs = Math.min(APPLY_WAIT + 10, g.timeout / 2) * 1000;
-  const first = remote(ctx, h, task, 'apply', armScript(dir, unit, g, apply), opts).catch((e: Error) => e);
+  const first = remote(ctx, h, task, 'apply', armScript(dir, unit, g, apply), { ...opts, timeoutMs: undefined }).catch((e: Error) => e);
   const out = await Promise.race([first, sleep(waitMs).then(() => undefined)]);
   if (out === undefined) why = `the connection did not answer within ${waitMs / 1000} s of the change`;
   else if (out instanceof Error) {
-    if (!(out instanceof UnreachableError)) throw out;
+    if (!(out instanceof UnreachableError || out instanceof CommandTimeoutError)) throw out;
     why = `the connection was lost during the change (${out.message})`;
-  } else why = report(out).rc === undefined ? 'the change did not finish in time' : '';
+  } else {
+    const r = report(out);
+    // Nothing was changed when the rollback could not even be armed.
+    if (!r.armed) return { failed: `could not arm the rollback, nothing was changed: ${out.stderr.trim() || `exit code ${out.rc}`}` };
+    why = r.rc === undefined ? 'the change did not finish in time' : '';
+  }
   // Confirm over a new connection, whatever the first one says.
-  const again = await reconnect(ctx, h, g.confirmAddress, deadline - 2000);
+  const target = g.confirmAddress ?? h.address;
+  const again = await reconnect(ctx, h, target, deadline - 2000);
   if (typeof again !== 'string') {
-    const r = report(await again.run(confirmScript(dir, unit).text, { become: opts.become, timeoutMs: 40_000 }));
-    if (r.confirmed && r.rc === 0) {
-      await again.run(cleanupScript(dir).text, { become: opts.become });
-      adopt(h, again);
-      const where = g.confirmAddress ?? 'the same address';
-      return { confirmed: { rc: 0, stdout: r.stdout, stderr: r.stderr }, note: `confirmed over a new connection to ${where}` };
+    const res = await tryRun(again, confirmScript(dir, unit), opts, 40_000);
+    const r = res instanceof Error ? undefined : report(res);
+    if (r?.confirmed && r.rc === 0) {
+      await tryRun(again, cleanupScript(dir), opts, 20_000);
+      adopt(h, again, g.confirmAddress);
+      return { confirmed: { rc: 0, stdout: r.stdout, stderr: r.stderr }, note: `confirmed over a new connection to ${g.confirmAddress ?? 'the same address'}` };
     }
-    if (r.confirmed) {
-      why = `the change failed on the host (rc ${r.rc ?? '?'}): ${r.stderr.trim() || r.stdout.trim() || 'no output'}`;
-      await again.run(abortScript(dir).text, { become: opts.become }).catch(() => undefined);
-    } else why ||= 'the host rolled back before tsplay could confirm';
+    if (res instanceof Error) why ||= `the new connection failed (${res.message})`;
+    else if (r!.rc === undefined) why = 'the change did not finish';
+    else if (r!.rc !== 0) why = `the change failed on the host (rc ${r!.rc}): ${r!.stderr.trim() || r!.stdout.trim() || 'no output'}`;
+    else why ||= 'the host rolled back before tsplay could confirm';
+    // Not kept: roll back now rather than at the deadline.
+    if (!(res instanceof Error) && !r!.rolledBack) {
+      const aborted = await tryRun(again, abortScript(dir), opts, 20_000);
+      if (!(aborted instanceof Error)) deadline = Date.now();
+    }
     void again.close().catch(() => {});
   } else {
-    const target = g.confirmAddress ?? 'the host';
-    why = `tsplay could not reconnect to ${target} within ${g.timeout} s after the change${why ? `; ${why}` : ''} (${again})`;
+    why = `tsplay could not reconnect to ${target ?? 'the host'} within ${g.timeout} s after the change${why ? `; ${why}` : ''} (${again})`;
   }
   // The host rolls back by itself at the deadline (or now, after an abort): wait, then come back in.
   await sleep(Math.max(0, deadline - Date.now()) + 1000);
-  const back = await reconnect(ctx, h, undefined, Date.now() + 60_000);
+  const back = await reconnect(ctx, h, h.address, Date.now() + 60_000);
   if (typeof back === 'string') throw new UnreachableError(`${h.name}: ${why}; the host did not answer after the rollback either (${back})`);
   adopt(h, back);
-  let r = report(await back.run(lines(sh`d=${dir}`, waitFor(raw('"$d/rolledback"'), 20), REPORT).text, { become: opts.become, timeoutMs: 40_000 }));
-  await back.run(cleanupScript(dir).text, { become: opts.become });
-  if (!r.rolledBack) r = { ...r, log: r.log || '(no rollback log)' };
+  const settled = await tryRun(back, settleScript(dir), opts, 60_000);
+  if (settled instanceof Error) throw new UnreachableError(`${h.name}: ${why}; then ${settled.message}`);
+  const r = report(settled);
+  await tryRun(back, cleanupScript(dir), opts, 20_000);
+  // The confirmation's answer was lost on the way, but it had won on the host.
+  if (r.confirmed && r.rc === 0) return { confirmed: { rc: 0, stdout: r.stdout, stderr: r.stderr }, note: 'confirmed (its answer arrived on a later connection)' };
   h.probes.clear({ keepLookingAhead: false });
   const now = await reprobe();
   const before = (p: Plan) => JSON.stringify((p.diff ?? []).map((d) => [d.path, d.before]));
-  const restored = before(now) === before(plan);
-  const state = restored ? 'a new probe finds the state as it was before' : `a new probe finds a state that differs from before: ${now.reason ?? ''}`;
+  const state = before(now) === before(plan) ? 'a new probe finds the state as it was before' : `a new probe finds a state that differs from before: ${now.reason ?? ''}`;
   return { rolledBack: `rolled back: ${why}; ${r.rolledBack ? `the host restored ${g.what}` : 'the rollback did not report back'}; ${state}` };
 }

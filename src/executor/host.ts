@@ -15,6 +15,8 @@ export class HostState {
   connecting?: Promise<void>;
   /** The host address tsplay's connection arrives at, once asked ('' when unknown; see guard.ts). */
   connectedAddress?: string;
+  /** Where tsplay connects when that is no longer the inventory's address (a change moved it: confirm_address). */
+  address?: string;
   /** Why the host is unreachable, once it is. */
   unreachable?: string;
   failed = false;

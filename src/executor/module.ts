@@ -80,6 +80,7 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
     };
     const g = await guardedApply(ctx, h, task, guard, plan, compileSteps(plan.steps), opts, replan);
     if ('rolledBack' in g) return { status: 'failed', result: { ...base, changed: false, failed: true, rolled_back: true, msg: g.rolledBack }, diff: plan.diff };
+    if ('failed' in g) return failed(g.failed, base);
     applied = g.confirmed;
     note = g.note;
     if (refresh) refreshed = await remote(ctx, h, task, 'probe', refresh, opts);

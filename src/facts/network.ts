@@ -29,6 +29,8 @@ export interface IpAddr {
   label?: string;
   secondary?: boolean;
   temporary?: boolean;
+  /** A lease (DHCP, SLAAC): it expires unless renewed. */
+  dynamic?: boolean;
 }
 
 /** One link of `ip -j -d addr` (iproute2's JSON), as src/net reads it too. */

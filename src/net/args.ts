@@ -26,7 +26,7 @@ export const BACKENDS = ['auto', 'ifupdown', 'networkd', 'networkmanager', 'ifcf
 export type Backend = Exclude<(typeof BACKENDS)[number], 'auto'>;
 
 export function ifname(description: string) {
-  return Type.String({ description, pattern: IFNAME_PATTERN, patternMessage: 'must be an interface name (1-15 characters, no slash, colon or blank, not starting with -)' });
+  return Type.String({ description, pattern: IFNAME_PATTERN, patternMessage: 'must be an interface name (1-15 letters, digits, _ . + or -, not starting with -)' });
 }
 
 /** Address settings, common to the three modules. */

@@ -43,10 +43,12 @@ function linkOf(l: IpLink): LiveLink {
     up: flags.includes('UP'),
     carrier: flags.includes('LOWER_UP'),
     mtu: l.mtu ?? 0,
+    // Leases of a DHCP client (dynamic) are the client's to keep, not addresses to write down.
     addresses: (l.addr_info ?? [])
-      .filter((a) => a.local && a.scope !== 'link' && a.scope !== 'host' && (a.family === 'inet' || a.family === 'inet6'))
+      .filter((a) => a.local && !a.dynamic && a.scope !== 'link' && a.scope !== 'host' && (a.family === 'inet' || a.family === 'inet6'))
       .map((a) => `${canonicalAddress(a.local!)}/${a.prefixlen}`),
   };
+  if ((l.addr_info ?? []).some((a) => a.dynamic && a.family === 'inet')) link.dhcp = true;
   if (l.master) link.master = l.master;
   if (link.kind === 'vlan') {
     if (typeof l.link === 'string') link.link = l.link;

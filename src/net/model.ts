@@ -73,8 +73,10 @@ export interface LiveLink {
   carrier: boolean;
   mtu: number;
   master?: string;
-  /** Global addresses as CIDR; link-local ones are the kernel's and left out. */
+  /** Global addresses as CIDR; link-local ones are the kernel's, leases the DHCP client's: both left out. */
   addresses: string[];
+  /** It holds an IPv4 lease of a DHCP client. */
+  dhcp?: boolean;
   /** A VLAN's parent, or undefined. */
   link?: string;
   vlanId?: number;
@@ -225,7 +227,9 @@ export function parseDestination(to: string): { to: string } | { error: string }
 }
 
 /**
- * Linux interface names: 1-15 bytes, no slash, colon or blank, not . or .. (dev_valid_name), and
- * not starting with - (ip would read it as an option).
+ * Interface names tsplay manages: 1-15 letters, digits and `_ . + -`, not . or .., not starting
+ * with - (ip would read it as an option). The kernel takes more (anything but / : and blanks),
+ * but names go into files that shells source (ifcfg) and command lines in stanzas: those stay
+ * plain words.
  */
-export const IFNAME_PATTERN = '^(?!\\.{1,2}$)(?!-)[^/:\\s]{1,15}$';
+export const IFNAME_PATTERN = '^(?!\\.{1,2}$)(?!-)[A-Za-z0-9_.+-]{1,15}$';

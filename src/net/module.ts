@@ -219,10 +219,17 @@ function planFor(kind: Kind, a: NetArgs, st: NetState): Plan {
   return plan;
 }
 
-/** What a change may cut off, and how the host undoes it (see Guard in src/core/module.ts). */
+/**
+ * What a change may cut off, and how the host undoes it (see Guard in src/core/module.ts): the
+ * addresses on the interfaces it touches and on their masters (a bridge over a VLAN over the
+ * bond being remade), and any connection at all when the default route changes.
+ */
 function guardFor(d: Desired, a: NetArgs, live: Live, world: Live, files: string[], reload: Step[]): Guard {
   const names = touched(d, live, world);
-  const addresses = names.flatMap((n) => live.links.get(n)?.addresses ?? []).map((c) => c.split('/')[0]!);
+  const reach = new Set(names);
+  for (const n of names) for (let m = live.links.get(n)?.master; m && !reach.has(m); m = live.links.get(m)?.master) reach.add(m);
+  const addresses = [...reach].flatMap((n) => live.links.get(n)?.addresses ?? []).map((c) => c.split('/')[0]!);
+  const defaults = (w: Live) => JSON.stringify(w.routes.filter((r) => r.to === 'default'));
   const guard: Guard = {
     addresses,
     timeout: a.rollback_timeout ?? 60,
@@ -230,6 +237,7 @@ function guardFor(d: Desired, a: NetArgs, live: Live, world: Live, files: string
     restore: [...reload.filter((s) => s.kind === 'exec'), ...restoreSteps(live, world, names)],
     what: `${d.kind} ${d.name}`,
   };
+  if (defaults(live) !== defaults(world)) guard.anyAddress = true;
   if (a.confirm_address !== undefined) guard.confirmAddress = a.confirm_address;
   return guard;
 }

@@ -36,7 +36,8 @@ const BOND_KERNEL_DEFAULTS: Record<string, unknown> = { miimon: 0, updelay: 0, d
 
 export function persisted(d: Desired, world: Live): Persisted {
   const l: LiveLink | undefined = world.links.get(d.name);
-  const method: Method = d.method === 'dhcp' ? 'dhcp' : d.method === 'manual' ? 'manual' : (l?.addresses.length ?? 0) > 0 ? 'static' : d.method === 'static' ? 'static' : 'manual';
+  // Unset, the method is what the interface has: a lease from a DHCP client, addresses, or none.
+  const method: Method = d.method === 'dhcp' || (d.method === undefined && l?.dhcp) ? 'dhcp' : d.method === 'manual' ? 'manual' : (l?.addresses.length ?? 0) > 0 ? 'static' : d.method === 'static' ? 'static' : 'manual';
   const addresses = method === 'static' ? (l ? l.addresses : d.addresses) : [];
   const defaultRoute = world.routes.find((r) => r.to === 'default' && r.dev === d.name && r.via);
   const gateway = d.gateway ?? (method === 'static' ? defaultRoute?.via : undefined);
@@ -50,14 +51,15 @@ export function persisted(d: Desired, world: Live): Persisted {
     const b = d.bond;
     const lb = l?.bond;
     const pick = <K extends keyof typeof b>(k: K) => {
-      const v = b[k] ?? (lb?.[k as keyof typeof lb] as (typeof b)[K] | undefined);
+      // The kernel as the plan leaves it first: it has what the task set, and what setting it changed (ARP monitoring turns miimon off).
+      const v = (lb?.[k as keyof typeof lb] as (typeof b)[K] | undefined) ?? b[k];
       if (v === undefined || (Array.isArray(v) && v.length === 0) || BOND_KERNEL_DEFAULTS[k] === v) return undefined;
       return v;
     };
     p.bond = {
-      mode: b.mode ?? lb?.mode ?? 'balance-rr',
-      miimon: b.miimon ?? pick('miimon'),
-      primary: b.primary ?? lb?.primary,
+      mode: lb?.mode ?? b.mode ?? 'balance-rr',
+      miimon: pick('miimon'),
+      primary: lb?.primary ?? b.primary,
       updelay: pick('updelay'),
       downdelay: pick('downdelay'),
       xmit_hash_policy: pick('xmit_hash_policy'),

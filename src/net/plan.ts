@@ -46,14 +46,21 @@ class Plan {
   }
   del(name: string): void {
     this.run(ip('link', 'del', 'dev', name));
+    const gone = this.w.links.get(name);
     this.w.links.delete(name);
     // The kernel takes VLANs on a deleted device with it, and every route through it.
     for (const [n, l] of this.w.links) if (l.link === name) this.w.links.delete(n);
-    for (const l of this.w.links.values()) if (l.master === name) delete l.master;
+    for (const l of this.w.links.values()) {
+      if (l.master !== name) continue;
+      if (gone?.kind === 'bond') l.up = false;
+      delete l.master;
+    }
     this.w.routes = this.w.routes.filter((r) => r.dev === undefined || this.w.links.has(r.dev));
   }
   nomaster(m: LiveLink): void {
     this.run(ip('link', 'set', 'dev', m.name, 'nomaster'));
+    // The bonding driver takes a released slave down.
+    if (m.master && this.w.links.get(m.master)?.kind === 'bond') m.up = false;
     delete m.master;
   }
   up(l: LiveLink): void {
@@ -227,6 +234,11 @@ function converge(p: Plan, d: Desired): void {
     p.notes.push(`${m.name} released from ${d.name}`);
   }
   for (const m of members(d)) enslave(p, d, m);
+  // A bridge whose MTU nobody set follows its ports' smallest (Linux 4.17 and later).
+  if (d.kind === 'bridge' && d.mtu === undefined && carried.mtu === undefined) {
+    const mtus = members(d).map((n) => p.link(n)?.mtu).filter((m): m is number => m !== undefined);
+    if (mtus.length) cur.mtu = Math.min(...mtus);
+  }
   if (d.bond?.primary !== undefined && cur.bond && cur.bond.primary !== d.bond.primary) {
     p.run(ip('link', 'set', 'dev', d.name, 'type', 'bond', 'primary', d.bond.primary));
     cur.bond.primary = d.bond.primary;
@@ -381,18 +393,26 @@ export function livePlan(d: Desired, live: Live): LivePlan {
   return { steps: error ? [] : p.steps, before: view(live, names), after: view(p.w, names), notes: error ? [] : p.notes, error, world: p.w };
 }
 
-/** Re-creates a link as it was (a replaced or removed bond, VLAN or bridge), with its options. */
+/** Re-creates a link as it was (a replaced or removed bond, VLAN or bridge), with the options its kind and mode take. */
 function recreate(l: LiveLink): ExecStep[] {
   if (l.kind === 'bridge') return [ip('link', 'add', 'name', l.name, 'type', 'bridge', 'stp_state', l.bridge?.stp ? 1 : 0, 'forward_delay', (l.bridge?.forward_delay ?? 15) * 100)];
   if (l.kind === 'vlan' && l.link && l.vlanId !== undefined) return [ip('link', 'add', 'link', l.link, 'name', l.name, 'type', 'vlan', 'id', l.vlanId)];
   if (l.kind === 'bond' && l.bond) {
     const b = l.bond;
-    const opts: (string | number)[] = [];
-    for (const k of ['mode', 'miimon', 'updelay', 'downdelay', 'xmit_hash_policy', 'lacp_rate', 'arp_interval'] as const) if (b[k] !== undefined) opts.push(k, b[k]!);
-    if (b.arp_ip_target?.length) opts.push('arp_ip_target', b.arp_ip_target.join(','));
+    const opts: (string | number)[] = ['mode', b.mode ?? 'balance-rr'];
+    if (b.arp_interval) opts.push('arp_interval', b.arp_interval, 'arp_ip_target', (b.arp_ip_target ?? []).join(','));
+    else if (b.miimon !== undefined) opts.push('miimon', b.miimon);
+    for (const k of ['updelay', 'downdelay'] as const) if (b[k]) opts.push(k, b[k]!);
+    if (b.xmit_hash_policy && b.xmit_hash_policy !== 'layer2') opts.push('xmit_hash_policy', b.xmit_hash_policy);
+    if (b.mode === '802.3ad' && b.lacp_rate) opts.push('lacp_rate', b.lacp_rate);
     return [ip('link', 'add', 'name', l.name, 'type', 'bond', ...opts)];
   }
   return [];
+}
+
+/** The settings of a virtual link that only a re-creation puts back in every case. */
+function settings(l: LiveLink | undefined): string {
+  return JSON.stringify([l?.kind, l?.bond, l?.bridge, l?.vlanId, l?.link]);
 }
 
 /**
@@ -405,7 +425,11 @@ export function restoreSteps(before: Live, after: Live, names: readonly string[]
   const steps: ExecStep[] = [];
   for (const n of names) if (!before.links.has(n) && after.links.has(n) && VIRTUAL_KINDS.has(after.links.get(n)!.kind)) steps.push(ip('link', 'del', 'dev', n));
   const back = names.map((n) => before.links.get(n)).filter((l): l is LiveLink => l !== undefined);
-  for (const l of back) if (!after.links.has(l.name)) steps.push(...recreate(l));
+  for (const l of back) {
+    const now = after.links.get(l.name);
+    if (now && VIRTUAL_KINDS.has(l.kind) && settings(now) !== settings(l)) steps.push(ip('link', 'del', 'dev', l.name));
+    if (!now || (VIRTUAL_KINDS.has(l.kind) && settings(now) !== settings(l))) steps.push(...recreate(l));
+  }
   for (const l of back) {
     const master = l.master ? before.links.get(l.master) : undefined;
     if (master?.kind === 'bond') steps.push(ip('link', 'set', 'dev', l.name, 'down'));
@@ -416,7 +440,7 @@ export function restoreSteps(before: Live, after: Live, names: readonly string[]
     for (const a of l.addresses) steps.push(ip('addr', 'add', a, 'dev', l.name));
   }
   for (const r of before.routes) {
-    if (!r.via || !r.dev || !names.includes(r.dev)) continue;
+    if (!r.via || !r.dev || (r.to !== 'default' && !names.includes(r.dev))) continue;
     steps.push(ip(...(family(r.via) === 6 ? ['-6'] : []), 'route', 'replace', r.to, 'via', r.via, 'dev', r.dev));
   }
   return steps;

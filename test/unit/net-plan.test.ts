@@ -47,9 +47,37 @@ for (const kind of Object.keys(SCENARIOS) as Kind[]) {
         assert.ok(!st.links.some((l) => l.name === name), `${name} is gone`);
         const left = Object.entries(st.files).filter(([, f]) => f.text.includes(`Managed by tsplay (${kind} ${name})`));
         assert.deepEqual(left.map(([p]) => p), [], 'no file of the interface is left');
-        // eth0, the management NIC, was never touched.
-        assert.deepEqual(st.links.find((l) => l.name === 'eth0'), baseState(backend).links.find((l) => l.name === 'eth0'));
+        // eth0, the management NIC, was never touched; files that were there are as they were
+        // (ifupdown's keeps the source line it gained).
+        const base = baseState(backend);
+        assert.deepEqual(st.links.find((l) => l.name === 'eth0'), base.links.find((l) => l.name === 'eth0'));
+        for (const [path, f] of Object.entries(base.files)) {
+          const want = path === '/etc/network/interfaces' ? `${f.text}source /etc/network/interfaces.d/*\n` : f.text;
+          assert.equal(st.files[path]?.text, want, path);
+        }
       });
     }
   });
 }
+
+describe('the bond recipe converges and comes undone', () => {
+  for (const backend of BACKENDS) {
+    test(`${backend}: eth0's address moves onto bond0, then back to eth0 when the bond goes`, () => {
+      const recipe = { name: 'bond0', slaves: ['eth0', 'eth1'], mode: 'active-backup', inherit_address_from: 'eth0', routes: [{ to: '203.0.113.0/24', via: '192.0.2.254' }] };
+      const base = baseState(backend);
+      let st = converge('bond', backend, recipe, base);
+      const bond = st.links.find((l) => l.name === 'bond0')!;
+      assert.deepEqual(bond.addresses, ['192.0.2.10/24']);
+      assert.deepEqual(st.routes.filter((r) => r.dev === 'bond0').map((r) => `${r.to} via ${r.via}`).sort(), ['203.0.113.0/24 via 192.0.2.254', 'default via 192.0.2.1']);
+      assert.deepEqual(st.links.find((l) => l.name === 'eth0')!.addresses, []);
+      st = converge('bond', backend, { ...recipe, state: 'absent' }, st);
+      const eth0 = st.links.find((l) => l.name === 'eth0')!;
+      assert.deepEqual([eth0.up, eth0.master, eth0.addresses], [true, undefined, ['192.0.2.10/24']], 'eth0 is up with its address');
+      assert.ok(st.routes.some((r) => r.to === 'default' && r.dev === 'eth0' && r.via === '192.0.2.1'), 'the default route is back on eth0');
+      for (const [path, f] of Object.entries(base.files)) {
+        const want = path === '/etc/network/interfaces' ? `${f.text}source /etc/network/interfaces.d/*\n` : f.text;
+        assert.equal(st.files[path]?.text, want, `${path} is as it was`);
+      }
+    });
+  }
+});

@@ -2,7 +2,8 @@
  * Red Hat network-scripts: /etc/sysconfig/network-scripts/ifcfg-NAME, in the form of the
  * bonding article tsplay's recipes come from: the bond carries the address (DEVICE, IPADDR,
  * NETMASK, GATEWAY, BOOTPROTO, ONBOOT, and BONDING_OPTS for the driver options), each slave says
- * MASTER= and SLAVE=yes and keeps its HWADDR; a bridge is TYPE=Bridge with its ports saying
+ * MASTER= and SLAVE=yes and keeps its HWADDR (and, in a comment, the whole file it replaced, put
+ * back when the master lets it go); static routes go to route-NAME; a bridge is TYPE=Bridge with its ports saying
  * BRIDGE=; a VLAN is VLAN=yes with PHYSDEV. A bond also gets /etc/modprobe.d/tsplay-NAME.conf
  * (`alias NAME bonding`), the driver alias the article adds to modprobe.conf.
  */
@@ -22,7 +23,7 @@ const MEMBER_KEYS = ['MASTER', 'SLAVE', 'BRIDGE'];
 const val = (v: string | number) => sh`${v}`.text;
 
 function own(p: Persisted, kept: string[]): string {
-  const rows: string[] = [`DEVICE=${p.name}`];
+  const rows: string[] = [`DEVICE=${val(p.name)}`];
   const kv = (k: string, v: string | number | undefined) => v !== undefined && rows.push(`${k}=${val(v)}`);
   if (p.bond) {
     kv('TYPE', 'Bond');
@@ -64,27 +65,51 @@ function own(p: Persisted, kept: string[]): string {
   return header(p) + [...rows, ...kept].join('\n') + '\n';
 }
 
+/** The line of a member file that keeps the file it replaced, put back when the master lets the member go. */
+const ORIGINAL = '# tsplay: the file before, put back when released: ';
+
 /** A member's whole file, for one tsplay does not manage yet (its HWADDR kept, as the article does). */
 function memberFile(p: Persisted, m: MemberInfo, old: string | undefined): string {
   const hw = old?.split('\n').find((l) => /^HWADDR=/.test(l));
-  const rows = [`DEVICE=${m.name}`];
+  // The file it replaces, kept once: a file of tsplay's own already carries it (or had none).
+  const carried = old?.split('\n').find((l) => l.startsWith(ORIGINAL));
+  const before = old === undefined ? '' : MANAGED.test(old) ? (carried ? `${carried}\n` : '') : `${ORIGINAL}${Buffer.from(old).toString('base64')}\n`;
+  const rows = [`DEVICE=${val(m.name)}`];
   if (hw) rows.push(hw);
-  if (m.vlan) rows.push('VLAN=yes', `PHYSDEV=${m.vlan.link}`, `VLAN_ID=${m.vlan.id}`);
+  if (m.vlan) rows.push('VLAN=yes', `PHYSDEV=${val(m.vlan.link)}`, `VLAN_ID=${m.vlan.id}`);
   rows.push('USERCTL=no', 'ONBOOT=yes');
-  if (p.kind === 'bond') rows.push(`MASTER=${p.name}`, 'SLAVE=yes');
-  else rows.push(`BRIDGE=${p.name}`);
+  if (p.kind === 'bond') rows.push(`MASTER=${val(p.name)}`, 'SLAVE=yes');
+  else rows.push(`BRIDGE=${val(p.name)}`);
   rows.push('BOOTPROTO=none');
-  return header(p) + rows.join('\n') + '\n';
+  return header(p) + before + rows.join('\n') + '\n';
+}
+
+/** A member file as it is once released: the file it replaced, or none (or, not tsplay's own, without the master's lines). */
+function released(p: Persisted, path: string, text: string): FileWant {
+  const kept = text.split('\n').find((l) => l.startsWith(ORIGINAL));
+  if (kept) return { path, content: Buffer.from(kept.slice(ORIGINAL.length), 'base64').toString('utf8'), mode: '0644' };
+  return text.startsWith(header(p)) ? { path } : { path, content: setKeys(text, memberKeys(p, false)), mode: '0644' };
+}
+
+/** Static routes as initscripts' ifup-routes reads them: `route-NAME`, one `ip route` argument list a line. */
+function routeFiles(p: Persisted, present: boolean, have: (path: string) => string | undefined): FileWant[] {
+  const out: FileWant[] = [];
+  for (const [fam, path] of [[4, `${DIR}/route-${p.name}`], [6, `${DIR}/route6-${p.name}`]] as const) {
+    const routes = present ? p.routes.filter((r) => family(r.via) === fam) : [];
+    if (routes.length) out.push({ path, content: header(p) + routes.map((r) => `${r.to} via ${r.via} dev ${p.name}\n`).join(''), mode: '0644' });
+    else if (have(path) !== undefined && MANAGED.test(have(path)!)) out.push({ path });
+  }
+  return out;
 }
 
 function memberKeys(p: Persisted, on: boolean): Record<string, string | undefined> {
-  if (p.kind === 'bond') return { MASTER: on ? p.name : undefined, SLAVE: on ? 'yes' : undefined };
-  return { BRIDGE: on ? p.name : undefined };
+  if (p.kind === 'bond') return { MASTER: on ? val(p.name) : undefined, SLAVE: on ? 'yes' : undefined };
+  return { BRIDGE: on ? val(p.name) : undefined };
 }
 
 /** The master a member file names (MASTER= or BRIDGE=). */
 function masterOf(text: string): string | undefined {
-  return /^(?:MASTER|BRIDGE)=(\S+)$/m.exec(text)?.[1];
+  return /^(?:MASTER|BRIDGE)=['"]?([^'"\s]+)['"]?$/m.exec(text)?.[1];
 }
 
 function files(input: BackendInput): FileWant[] | { error: string } {
@@ -106,13 +131,14 @@ function files(input: BackendInput): FileWant[] | { error: string } {
     if (out.some((o) => o.path === path)) continue;
     const text = input.have(path);
     if (text === undefined || !MANAGED.test(text) || masterOf(text) !== d.name) continue;
-    out.push(text.startsWith(head) ? { path } : { path, content: setKeys(text, memberKeys(p, false)), mode: '0644' });
+    out.push(released(p, path, text));
   }
+  out.push(...routeFiles(p, present, input.have));
   return out;
 }
 
 export const ifcfg: BackendDef = {
-  paths: (d: Desired) => [file(d.name), ...(d.kind === 'bond' ? [modprobe(d.name)] : []), ...(d.bond?.slaves ?? d.bridge?.ports ?? []).map(file)],
+  paths: (d: Desired) => [file(d.name), ...(d.kind === 'bond' ? [modprobe(d.name)] : []), ...(d.bond?.slaves ?? d.bridge?.ports ?? []).map(file), `${DIR}/route-${d.name}`, `${DIR}/route6-${d.name}`],
   globs: (d: Desired) => (d.kind === 'vlan' ? [] : [{ dir: DIR, prefix: 'ifcfg-', suffix: '' }]),
   files,
 };

@@ -5,7 +5,8 @@
  * bridges (each may sit on the one before) and use only the characters `source-directory`
  * accepts. /etc/network/interfaces itself is edited in two cases only: the one `source` line
  * that reads the folder, when it is missing, and, when `inherit_address_from` says so, the
- * stanza of the interface whose address moves, which is commented out. Any other stanza there
+ * stanza of the interface whose address moves, which is commented out with a mark
+ * (`#tsplay(bond0)# `) that removing the bond takes off again. Any other stanza there
  * that configures a member would fight the bond or bridge at boot: it is reported.
  */
 import { sh } from '../../core/sh.js';
@@ -110,7 +111,12 @@ function files(input: BackendInput): FileWant[] | { error: string } {
   const own: FileWant = d.state === 'absent' ? { path: stanzaPath(d) } : { path: stanzaPath(d), content: stanza(p), mode: '0644' };
   const out: FileWant[] = [own];
   const text = input.have(INTERFACES);
-  if (d.state === 'absent') return out;
+  const mark = `#tsplay(${d.name})# `;
+  if (d.state === 'absent') {
+    // A stanza this interface took over (inherit_address_from) is given back as it was.
+    if (text?.includes(mark)) out.push({ path: INTERFACES, content: text.split('\n').map((r) => (r.startsWith(mark) ? r.slice(mark.length) : r)).join('\n'), mode: '0644' });
+    return out;
+  }
   let edited = text ?? '';
   const rows = edited.split('\n');
   const comment = new Set<number>();
@@ -123,7 +129,7 @@ function files(input: BackendInput): FileWant[] | { error: string } {
     }
     return { error: `${INTERFACES} line ${s.line} configures ${s.iface} (inet ${s.method}), which would fight ${d.name} at boot: remove that stanza${d.kind === 'bond' ? `, or set inherit_address_from: ${s.iface} to move its address onto ${d.name}` : ''}` };
   }
-  if (comment.size) edited = rows.map((r, i) => (comment.has(i) && !r.trimStart().startsWith('#') ? `#${r}` : r)).join('\n');
+  if (comment.size) edited = rows.map((r, i) => (comment.has(i) && !r.trimStart().startsWith('#') ? `${mark}${r}` : r)).join('\n');
   if (!edited.split('\n').some((r) => SOURCES.test(r))) edited = `${edited}${edited === '' || edited.endsWith('\n') ? '' : '\n'}source ${DIR}/*\n`;
   if (edited !== (text ?? '')) out.push({ path: INTERFACES, content: edited, mode: '0644' });
   return out;

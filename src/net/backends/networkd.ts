@@ -26,7 +26,8 @@ function section(title: string, entries: [string, string | number | undefined][]
 const ms = (v: number | undefined) => (v === undefined ? undefined : `${v}ms`);
 
 function netdev(p: Persisted): string {
-  let text = header(p) + section('NetDev', [['Name', p.name], ['Kind', p.kind]]);
+  // The MTU goes here too: a VLAN that is a bridge port is matched first by its port file.
+  let text = header(p) + section('NetDev', [['Name', p.name], ['Kind', p.kind], ['MTUBytes', p.mtu]]);
   if (p.bond) {
     const b = p.bond;
     text += section('Bond', [
