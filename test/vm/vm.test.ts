@@ -303,9 +303,15 @@ for (const backend of ['ifupdown', 'networkd', 'networkmanager'] as const) {
     await sshOk(g(), "sed -i 's/^Gateway=/#Gateway=/' /etc/systemd/network/10-tsplay-mgmt.network; ip route del default");
     if (backend === 'networkmanager') await sshOk(g(), 'systemctl unmask -q NetworkManager && systemctl enable -q --now NetworkManager', { timeoutMs: 120_000 });
     try {
-      const first = await tsplay(['run', KVM, ...base(), ...extra]);
+      const first = await tsplay(['run', KVM, ...base(), ...extra, '--json']);
       assert.equal(first.code, 0, first.stdout + first.stderr);
-      assert.equal(recap(first.stdout)[g().name]!.changed, 5, first.stdout);
+      const ev = events(first.stdout);
+      assert.equal(ev.find((e) => e.kind === 'recap').stats[g().name].changed, 5, first.stdout);
+      // vlan16 takes the default route, which may cut any connection: it ran under the guard
+      // (systemd-run's timer here), was confirmed over a new connection, and left nothing behind.
+      const gw = ev.find((e) => e.kind === 'host_result' && e.task.startsWith('vlan16'));
+      assert.match(gw.result.msg, /; confirmed over a new connection to the same address$/, JSON.stringify(gw.result));
+      assert.equal(await sshOk(g(), "systemctl list-units --all --no-legend 'tsplay-guard-*'; ls -d /tmp/tsplay-guard.* 2>/dev/null || :"), '');
       // NetworkManager brings the devices up on its own time.
       await until('the network is as asked', async () => JSON.stringify(await kvmState()) === JSON.stringify(KVM_EXPECTED)).catch(async (e) => {
         assert.deepEqual(await kvmState(), KVM_EXPECTED, String(e));
