@@ -3,8 +3,10 @@
  * the two places they ride along, a probe's round trip and an apply's. Results wait in the
  * host's ProbeCache for the tasks that compute the same scripts.
  */
+import { dirname } from 'node:path';
 import type { ExecResult } from '../core/module.js';
 import type { Shell } from '../core/sh.js';
+import { loopItems } from '../playbook/loops.js';
 import type { Task } from '../playbook/types.js';
 import { controller, loopVars, resolveArgs } from './args.js';
 import { evalAll } from './conditions.js';
@@ -30,9 +32,7 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
     let items: unknown[] = [undefined];
     if (t.loop !== undefined) {
       try {
-        const v = ctx.templar.template(t.loop, taskVars(ctx, h, [t.vars]), t.pos);
-        if (!Array.isArray(v)) continue;
-        items = v;
+        items = loopItems(t.loopWith, ctx.templar.template(t.loop, taskVars(ctx, h, [t.vars]), t.pos), dirname(t.pos.file));
       } catch {
         continue;
       }

@@ -8,12 +8,14 @@
  * batches and a failure budget are the strategy's (index.ts), which picks the hosts; delegation
  * chooses the HostState whose connection runModule uses.
  */
+import { dirname } from 'node:path';
 import { formatPos, UserError } from '../core/errors.js';
 import type { FileDiff } from '../core/module.js';
 import { HANDLER_NOT_FOUND } from '../playbook/parse.js';
+import { loopItems } from '../playbook/loops.js';
 import type { Task } from '../playbook/types.js';
 import { boolean } from '../py/bool.js';
-import { markUnsafe } from '../template/index.js';
+import { markUnsafe, pyStr } from '../template/index.js';
 import { CommandTimeoutError, UnreachableError } from '../transport/index.js';
 import { loopVars } from './args.js';
 import { evalAll, judge } from './conditions.js';
@@ -47,22 +49,20 @@ async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[
 function itemLabel(task: Task, item: unknown, ctx: PlayContext, vars: Vars): string {
   // As Ansible: a no_log task's items (and their labels) are shown as None.
   if (task.noLog) return 'None';
-  if (task.loopControl.label) return String(ctx.templar.template(task.loopControl.label, vars, task.pos));
-  return typeof item === 'string' ? item : JSON.stringify(item);
+  // As Ansible prints them: Python's str() of the item or label (['x', 1], True, None).
+  if (task.loopControl.label) return pyStr(ctx.templar.template(task.loopControl.label, vars, task.pos));
+  return pyStr(item);
 }
 
 type Emit = (out: Outcome, item?: string, loop?: boolean) => void;
 
 /** A looped task: each item in turn (an unreachable host ends the loop), then the summary, each reported. */
 async function runLoop(ctx: PlayContext, h: HostState, task: Task, emit: Emit): Promise<Outcome> {
-  let items: unknown;
+  let items: unknown[];
   try {
-    items = ctx.templar.template(task.loop, taskVars(ctx, h, [task.vars]), task.pos);
+    items = loopItems(task.loopWith, ctx.templar.template(task.loop, taskVars(ctx, h, [task.vars]), task.pos), dirname(task.pos.file));
   } catch (e) {
-    items = e;
-  }
-  if (!Array.isArray(items)) {
-    const out = failed(items instanceof Error ? (items instanceof UserError ? items.toString() : items.message) : `loop must be a list, got ${JSON.stringify(items)} in ${where(task)}`);
+    const out = failed(e instanceof UserError ? e.toString() : `${(e as Error).message} in ${where(task)}`);
     emit(out);
     return out;
   }

@@ -188,7 +188,8 @@ export function preflight(books: Playbook[], inventory: Inventory, templar: Temp
           const c = t[k];
           if (Array.isArray(c)) for (const w of c) check(w, posOf(t.source, k === 'changedWhen' ? 'changed_when' : 'failed_when'), true, k === 'changedWhen' ? 'changed_when' : 'failed_when');
         }
-        if (typeof t.loop === 'string') check(t.loop, posOf(t.source, 'loop') ?? posOf(t.source, 'with_items'), false, 'loop');
+        const loopKey = Object.keys(t.source).find((k) => k === 'loop' || k.startsWith('with_'));
+        if (typeof t.loop === 'string') check(t.loop, loopKey === undefined ? t.pos : posOf(t.source, loopKey), false, loopKey ?? 'loop');
         else for (const [s, path] of strings(t.loop)) check(s, posAt(t.loop, path), false, 'loop');
         collect(errors, () => checkSource(t, b.dir, templar));
       }

@@ -10,6 +10,7 @@ import type { ModuleDef } from '../core/module.js';
 import { closest } from '../core/suggest.js';
 import { findModule, moduleNames } from '../../modules/index.js';
 import { checkArgs } from './args.js';
+import { LOOKUPS, type Lookup } from './loops.js';
 import { parseKV } from './kv.js';
 import type { Play, Playbook, Task } from './types.js';
 import { checkKeywords, HANDLER_KEYS, HandlerSchema, PlaySchema, TASK_KEYS, TaskSchema } from './schema.js';
@@ -22,8 +23,7 @@ const NOT_YET: Record<string, string> = {
   import_role: 'import_role', roles: 'roles', import_playbook: 'import_playbook', include: 'include',
   delegate_to: 'delegate_to', run_once: 'run_once', async: 'async', poll: 'async/poll', until: 'until/retries',
   retries: 'until/retries', delay: 'until/retries', local_action: 'local_action', action: 'action:',
-  delegate_facts: 'delegate_facts', with_dict: 'with_dict (use loop with dict2items)',
-  with_together: 'with_together', with_nested: 'with_nested', with_fileglob: 'with_fileglob',
+  delegate_facts: 'delegate_facts',
   serial: 'serial', max_fail_percentage: 'max_fail_percentage', strategy: 'strategy',
 };
 
@@ -115,7 +115,11 @@ function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean)
     c.add(p.message, pos, p.hint);
   }
   const lc = isObj(raw.loop_control) ? raw.loop_control : {};
-  const loop = raw.loop ?? raw.with_list ?? (raw.with_items !== undefined ? withItems(raw.with_items) : undefined);
+  const loops = LOOP_KEYS.filter((k) => raw[k] !== undefined);
+  if (loops.length > 1) c.add(`a task loops once: it has ${loops.join(' and ')}`, posOf(raw, loops[1]!), 'keep one of them');
+  const loopKey = loops[0];
+  const loop = loopKey === undefined ? undefined : raw[loopKey];
+  const loopWith: Lookup = loopKey === undefined || loopKey === 'loop' ? 'list' : (loopKey.slice('with_'.length) as Lookup);
   return {
     name: raw.name === undefined || raw.name === null ? undefined : String(raw.name),
     module,
@@ -123,6 +127,7 @@ function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean)
     args,
     when: strList(raw.when),
     loop,
+    loopWith,
     loopControl: {
       loop_var: String(lc.loop_var ?? 'item'),
       index_var: lc.index_var == null ? undefined : String(lc.index_var),
@@ -148,10 +153,8 @@ function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean)
   };
 }
 
-/** with_items flattens one level, as Ansible's lookup does; a templated string stays for run time. */
-function withItems(v: unknown): unknown {
-  return Array.isArray(v) ? v.flatMap((x) => (Array.isArray(x) ? x : [x])) : v;
-}
+/** The keys that make a task loop: `loop:` and the `with_<lookup>` forms (src/playbook/loops.ts). */
+const LOOP_KEYS = ['loop', ...LOOKUPS.map((l) => `with_${l}`)];
 
 function moduleArgs(raw: Obj, action: string, module: ModuleDef, c: Collector): Obj | undefined {
   const value = raw[action];

@@ -62,6 +62,12 @@ export const HandlerSchema = Type.Object(
     loop: Type.Unknown(),
     with_items: Type.Unknown(),
     with_list: Type.Unknown(),
+    with_dict: Type.Unknown(),
+    with_together: Type.Unknown(),
+    with_nested: Type.Unknown(),
+    with_sequence: Type.Unknown(),
+    with_subelements: Type.Unknown(),
+    with_fileglob: Type.Unknown(),
     loop_control: Type.Object(
       optional({ loop_var: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), index_var: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), label: Type.Unknown() }),
       { additionalProperties: false, description: 'a mapping of loop_var, index_var and label' },

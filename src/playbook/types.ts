@@ -1,3 +1,4 @@
+import type { Lookup } from './loops.js';
 import type { SourcePos } from '../core/errors.js';
 import type { ModuleDef } from '../core/module.js';
 
@@ -16,6 +17,8 @@ export interface Task {
   args: Record<string, unknown>;
   when: string[];
   loop?: unknown;
+  /** How the templated loop value becomes items: `loop:`/with_list as it is, with_<lookup> as that lookup gives them. */
+  loopWith: Lookup;
   loopControl: LoopControl;
   register?: string;
   changedWhen?: string[] | boolean;

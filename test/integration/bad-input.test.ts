@@ -70,6 +70,7 @@ const cases: Case[] = [
   { name: 'a bridge listing itself as a port', files: { 'site.yml': play('y: 1', 'bridge: {name: br0, ports: [eth1, br0]}') }, at: /site\.yml:6/, says: /option 'ports' lists br0 itself/ },
   { name: 'a bond address that is not an address', files: { 'site.yml': play('y: 1', 'bond: {name: bond0, slaves: [eth1], address: 10.0.0.256/24}') }, at: /site\.yml:6/, says: /option 'address' '10\.0\.0\.256\/24' is not an address/ },
   { name: 'a bond without slaves', files: { 'site.yml': play('y: 1', 'bond: {name: bond0, slaves: []}') }, at: /site\.yml:6/, says: /option 'slaves' must NOT have fewer than 1 items/ },
+  { name: 'a task with two loops', files: { 'site.yml': play('y: 1', 'debug: {msg: x}\n      loop: [1]\n      with_items: [2]') }, at: /site\.yml:8/, says: /a task loops once: it has loop and with_items/ },
   { name: 'an empty playbook file', files: { 'site.yml': '# nothing here\n' }, at: /site\.yml:1/, says: /Empty playbook, nothing to do/ },
 ];
 

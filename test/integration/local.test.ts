@@ -169,6 +169,22 @@ test('PLAY RECAP counts as ansible-playbook counts: an ignored failure is ok and
   assert.match(r.stdout, /skipping: \[node1\] => \(item=2\)\nskipping: \[node1\]\n/);
 });
 
+test('with_dict, with_together, with_nested, with_sequence, with_subelements, with_items and with_fileglob give the items Ansible gives, printed as Ansible prints them', async () => {
+  const r = await tsplay(['run', join(DIR, 'loops.yml'), ...INV]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  // The whole output of ansible-playbook 2.14.18 for the same file (oracle.test.ts checks it live).
+  assert.equal(r.stdout, readFileSync(join(DIR, 'loops.expected.txt'), 'utf8'));
+});
+
+test('a loop lookup given the wrong shape fails the task with the reason, as Ansible does', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-loops-'));
+  const book = join(dir, 'site.yml');
+  writeFileSync(book, '- hosts: node1\n  gather_facts: false\n  tasks:\n    - debug: { msg: "{{ item }}" }\n      with_dict: [a, b]\n    - debug: { msg: "{{ item }}" }\n      with_sequence: start=5 end=1\n      ignore_errors: true\n');
+  const r = await tsplay(['run', book, ...INV]);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stdout, /with_dict expects a dict, got \['a', 'b'\] in debug \(\S+site\.yml:4:7\)/);
+});
+
 test('no_log hides loop items and labels in every output: (item=None) and the task line as Ansible prints them, no item in --json or -v', async () => {
   const plain = await tsplay(['run', join(DIR, 'nolog-loop.yml'), ...INV]);
   assert.equal(plain.code, 0, plain.stdout + plain.stderr);

@@ -53,6 +53,13 @@ test('ansible-playbook prints no_log loop items as test/fixtures/local/nolog-loo
   assert.ok(r.stdout.includes(readFileSync(join(local, 'nolog-loop.expected.txt'), 'utf8').trimEnd()), r.stdout);
 });
 
+test('ansible-playbook prints test/fixtures/local/loops.yml as loops.expected.txt holds', { skip }, () => {
+  const local = join(ROOT, 'test/fixtures/local');
+  const r = spawnSync('ansible-playbook', ['-i', join(local, 'hosts.ini'), join(local, 'loops.yml')], { encoding: 'utf8', cwd: local, env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout, readFileSync(join(local, 'loops.expected.txt'), 'utf8'));
+});
+
 test("Ansible's Templar and template module render what test/fixtures/template holds", { skip }, () => {
   const out = mkdtempSync(join(tmpdir(), 'tsplay-oracle-tpl-'));
   // capture.py imports ansible from the system Python, where Debian's ansible-core lives.
