@@ -5,8 +5,7 @@
  * options and its documentation.
  */
 import { defineModule, type ExecResult, type FileDiff, type Guard, type ModuleDef, type Plan, type Step } from '../core/module.js';
-import { type AbsentFile, planFiles, type WantFile } from '../core/files.js';
-import { filesProbe, probedFile } from '../core/files.js';
+import { type AbsentFile, filesProbe, planFiles, probedFile, type WantFile } from '../core/files.js';
 import { base64Line, parseUmask, probeOutput, unbase64 } from '../core/probe.js';
 import { lines, type Shell, sh } from '../core/sh.js';
 import type { TObject } from '@sinclair/typebox';
@@ -15,7 +14,7 @@ import { BACKENDS_BY_NAME } from './backends/index.js';
 import { NETWORK_DIRS } from './backends/networkd.js';
 import type { Glob } from './backends/types.js';
 import { liveProbe, parseLive } from './live.js';
-import { type Desired, type Kind, type Live, type LiveLink, type LiveRoute } from './model.js';
+import type { Desired, Kind, Live, LiveLink, LiveRoute } from './model.js';
 import { memberInfo, persisted } from './persist.js';
 import { livePlan, restoreSteps, settle, touched } from './plan.js';
 
