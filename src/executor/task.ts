@@ -32,7 +32,40 @@ function where(task: Task): string {
   return `${task.name ?? task.action} (${formatPos(task.pos)})`;
 }
 
+/**
+ * One item, run again until `until` holds, as ansible-core 2.14's TaskExecutor does it: `retries`
+ * (default 3) more attempts after the first, `delay` seconds apart (default 5); `retries: 0`
+ * runs once and judges nothing. Each result carries `attempts`; when the condition never held
+ * the last one fails, and says one attempt fewer than were made (Ansible's count).
+ */
 async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[], item = 0): Promise<Outcome> {
+  if (task.until === undefined) return runOnce(ctx, h, task, layers, item);
+  const number = (v: unknown, dflt: number) => (v === undefined ? dflt : Number(ctx.templar.template(v, taskVars(ctx, h, layers), task.pos)));
+  const retries = number(task.retries, 3);
+  const total = retries <= 0 ? 1 : retries + 1;
+  const delay = Math.max(0, number(task.delay, 5));
+  const counted = (o: Outcome, n: number) => ({ ...o, result: { ...o.result, attempts: n } }) as Outcome;
+  let out: Outcome = failed('no attempt');
+  for (let attempt = 1; attempt <= total; attempt++) {
+    out = await runOnce(ctx, h, task, layers, item);
+    if (out.status === 'skipped' || out.status === 'unreachable') return out;
+    out = counted(out, attempt);
+    if (total === 1) return out;
+    const vars = taskVars(ctx, h, [...layers, task.register ? { [task.register]: out.result } : {}]);
+    if (evalAll(ctx, task, task.until, vars).ok) return out;
+    if (attempt < total) {
+      ctx.emit({ kind: 'retry', host: h.name, task: task.name ?? task.action, left: total - attempt });
+      // What the next attempt probes must be read again.
+      h.probes.clear({ keepLookingAhead: false });
+      await new Promise((r) => setTimeout(r, delay * 1000));
+    }
+  }
+  const { msg, ...rest } = counted(out, total - 1).result;
+  const last = failed(msg ?? '', rest);
+  return last.status === 'failed' ? { ...last, diff: out.diff } : last;
+}
+
+async function runOnce(ctx: PlayContext, h: HostState, task: Task, layers: Vars[], item = 0): Promise<Outcome> {
   const vars = taskVars(ctx, h, layers);
   try {
     const when = evalAll(ctx, task, task.when, vars);

@@ -41,6 +41,8 @@ export type Event =
     }
   | { kind: 'host_command'; host: string; task: string; phase: 'probe' | 'apply'; script: string; rc: number; stdout: string; stderr: string }
   | { kind: 'warning'; msg: string }
+  /** A task's `until` did not hold yet: it runs again (Ansible's FAILED - RETRYING line). */
+  | { kind: 'retry'; host: string; task: string; left: number }
   | { kind: 'no_hosts_left' }
   | { kind: 'recap'; stats: Record<string, HostStats>; roundTrips: Record<string, number>; durationMs: number };
 

@@ -65,6 +65,7 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
     return out.join('\n');
   },
   warning: (e) => `[WARNING]: ${e.msg}`,
+  retry: (e) => `FAILED - RETRYING: [${e.host}]: ${e.task} (${e.left} retries left).`,
   no_hosts_left: () => banner('NO MORE HOSTS LEFT'),
   recap: (e) => {
     const hosts = Object.keys(e.stats).sort();

@@ -89,6 +89,9 @@ export const HandlerSchema = Type.Object(
     vars: Mapping,
     args: Mapping,
     timeout: Seconds,
+    until: Cond,
+    retries: Type.Union([Type.Integer(), Type.String({ pattern: '^\\s*\\{\\{.*\\}\\}\\s*$' })], { description: 'how many times to retry until `until` holds (default 3)' }),
+    delay: Seconds,
   }),
   { additionalProperties: false },
 );

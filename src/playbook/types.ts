@@ -21,6 +21,10 @@ export interface Task {
   loopWith: Lookup;
   loopControl: LoopControl;
   register?: string;
+  /** Run again (at most `retries` times more, `delay` seconds apart) until these hold. */
+  until?: string[];
+  retries?: unknown;
+  delay?: unknown;
   changedWhen?: string[] | boolean;
   failedWhen?: string[] | boolean;
   /** The parsed task this one was rendered from for one host (runTask), if it is such a copy. */

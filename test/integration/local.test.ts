@@ -176,6 +176,15 @@ test('with_dict, with_together, with_nested, with_sequence, with_subelements, wi
   assert.equal(r.stdout, readFileSync(join(DIR, 'loops.expected.txt'), 'utf8'));
 });
 
+test('until, retries and delay run as ansible-core 2.14 runs them: the retries, the FAILED - RETRYING lines, attempts', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-until-'));
+  const r = await tsplay(['run', join(DIR, 'until.yml'), ...INV, '-e', `workdir=${work}`]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  // ansible-playbook 2.14.18's output for the same file, but for its fatal line (oracle.test.ts checks it live).
+  assert.equal(r.stdout.split('\n').filter((l) => !l.startsWith('fatal: ')).join('\n'), readFileSync(join(DIR, 'until.expected.txt'), 'utf8'));
+  assert.equal(readFileSync(join(work, 'n'), 'utf8'), '3\n', 'the counting task ran three times');
+});
+
 test('a loop lookup given the wrong shape fails the task with the reason, as Ansible does', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsplay-loops-'));
   const book = join(dir, 'site.yml');
