@@ -40,10 +40,13 @@ function where(task: Task): string {
  */
 async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[], item = 0): Promise<Outcome> {
   if (task.until === undefined) return runOnce(ctx, h, task, layers, item);
-  const number = (v: unknown, dflt: number) => (v === undefined ? dflt : Number(ctx.templar.template(v, taskVars(ctx, h, layers), task.pos)));
-  const retries = number(task.retries, 3);
+  const render = (v: unknown) => (v === undefined ? undefined : ctx.templar.template(v, taskVars(ctx, h, layers), task.pos));
+  const [r, d] = [render(task.retries), render(task.delay)];
+  const retries = r === undefined ? 3 : Number(r);
+  const delay = d === undefined ? 5 : Number(d);
+  if (!Number.isInteger(retries)) return failed(`retries must be a whole number, got ${pyStr(r)} in ${where(task)}`);
+  if (!Number.isInteger(delay)) return failed(`delay must be a whole number of seconds, got ${pyStr(d)} in ${where(task)}`);
   const total = retries <= 0 ? 1 : retries + 1;
-  const delay = Math.max(0, number(task.delay, 5));
   const counted = (o: Outcome, n: number) => ({ ...o, result: { ...o.result, attempts: n } }) as Outcome;
   let out: Outcome = failed('no attempt');
   for (let attempt = 1; attempt <= total; attempt++) {
@@ -57,7 +60,7 @@ async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[
       ctx.emit({ kind: 'retry', host: h.name, task: task.name ?? task.action, left: total - attempt });
       // What the next attempt probes must be read again.
       h.probes.clear({ keepLookingAhead: false });
-      await new Promise((r) => setTimeout(r, delay * 1000));
+      await new Promise((r) => setTimeout(r, Math.max(0, delay) * 1000));
     }
   }
   const { msg, ...rest } = counted(out, total - 1).result;

@@ -183,6 +183,10 @@ test('until, retries and delay run as ansible-core 2.14 runs them: the retries, 
   // ansible-playbook 2.14.18's output for the same file, but for its fatal line (oracle.test.ts checks it live).
   assert.equal(r.stdout.split('\n').filter((l) => !l.startsWith('fatal: ')).join('\n'), readFileSync(join(DIR, 'until.expected.txt'), 'utf8'));
   assert.equal(readFileSync(join(work, 'n'), 'utf8'), '3\n', 'the counting task ran three times');
+  writeFileSync(join(work, 'bad.yml'), '- hosts: node1\n  gather_facts: false\n  vars: { n: lots }\n  tasks:\n    - command: "true"\n      until: false\n      retries: "{{ n }}"\n');
+  const bad = await tsplay(['run', join(work, 'bad.yml'), ...INV]);
+  assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+  assert.match(bad.stdout, /retries must be a whole number, got lots in command \(\S+bad\.yml:5:7\)/);
 });
 
 test('a loop lookup given the wrong shape fails the task with the reason, as Ansible does', async () => {
