@@ -27,6 +27,7 @@ import { apt } from './package/index.js';
 import bond from './bond/index.js';
 import vlan from './vlan/index.js';
 import bridge from './bridge/index.js';
+import meta from './meta/index.js';
 
 /** Every module tsplay runs. Adding one is one line here and its import above. */
 export const modules: ModuleDef[] = [
@@ -52,6 +53,7 @@ export const modules: ModuleDef[] = [
   bond,
   vlan,
   bridge,
+  meta,
 ];
 
 /** Collections whose modules map to tsplay's by short name. */

@@ -13,6 +13,7 @@ import { findModule, modules } from '../../modules/index.js';
 import { createSink } from '../output/index.js';
 import { preflight } from '../playbook/check.js';
 import { loadPlaybook } from '../playbook/parse.js';
+import { tasksOf } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
 import { KnownHosts } from '../transport/index.js';
 import { parseExtraVars } from './extra-vars.js';
@@ -162,7 +163,7 @@ export function program(): Command {
       const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p)));
       for (const dir of new Set(books.map((b) => b.dir))) await inventory.addVarsDirs(dir);
       preflight(books, inventory, new Templar(), parseExtraVars(o.extraVars));
-      const tasks = books.reduce((n, b) => n + b.plays.reduce((m, p) => m + p.preTasks.length + p.tasks.length + p.postTasks.length + p.handlers.length, 0), 0);
+      const tasks = books.reduce((n, b) => n + b.plays.reduce((m, p) => m + tasksOf(p.preTasks).length + tasksOf(p.tasks).length + tasksOf(p.postTasks).length + p.handlers.length, 0), 0);
       process.stdout.write(`${playbooks.join(', ')}: ${books.reduce((n, b) => n + b.plays.length, 0)} plays, ${tasks} tasks: valid\n`);
     });
 

@@ -38,6 +38,8 @@ export interface PlayContext extends RunContext {
   play: Play;
   /** Play vars merged with its vars_files (raw, templated lazily). */
   playVars: Vars;
+  /** The hosts the play targets. */
+  playHosts: HostState[];
   /** Hosts still running this play. */
   active: HostState[];
   /** The task itself and those after it in its section: the candidates for probe batching. */
@@ -78,7 +80,7 @@ function magic(ctx: RunContext, h: HostState): Vars {
  * the Templar templates a variable's own template lazily when it is read.
  */
 export function taskVars(ctx: PlayContext, h: HostState, taskLevel: Vars[] = []): Vars {
-  const names = ctx.active.map((x) => x.name);
+  const names = ctx.active.filter((x) => !x.failed && !x.unreachable).map((x) => x.name);
   return Object.assign(
     {},
     h.inventoryVars,

@@ -20,6 +20,8 @@ export class HostState {
   /** Why the host is unreachable, once it is. */
   unreachable?: string;
   failed = false;
+  /** How many enclosing blocks, in whose tasks the host is, have a rescue: a failure then counts as rescued. */
+  rescuable = 0;
   stats: HostStats = emptyStats();
   /** Handler names (or listen topics) notified in the current section. */
   notified = new Set<string>();

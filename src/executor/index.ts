@@ -4,13 +4,12 @@
  * post_tasks) that notified them, in handler definition order. A failed or unreachable host
  * leaves the play; the others carry on.
  */
-import pLimit from 'p-limit';
 import { isAbsolute, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Sink } from '../output/events.js';
 import { loadYamlFile } from '../playbook/yaml.js';
-import type { Play, Playbook, Task } from '../playbook/types.js';
+import { type Play, type Playbook, type Task, tasksOf } from '../playbook/types.js';
 import type { Templar } from '../template/index.js';
 import { UnreachableError } from '../transport/index.js';
 import { gatherFacts } from './connect.js';
@@ -18,7 +17,7 @@ import type { PlayContext, RunContext, RunSettings } from './context.js';
 import { HostState } from './host.js';
 import { failed, type Outcome, unreachable } from './result.js';
 import { count } from './stats.js';
-import { runTask } from './task.js';
+import { Linear, selected } from './strategy.js';
 import type { Vars } from './vars.js';
 
 export type { RunSettings } from './context.js';
@@ -26,17 +25,6 @@ export type { RunSettings } from './context.js';
 export interface RunSummary {
   exitCode: 0 | 2 | 4;
   hosts: Map<string, HostState>;
-}
-
-/** Tags filter as Ansible's: `always` runs unless skipped by name, `never` only when asked for. */
-function selected(s: RunSettings, tags: string[]): boolean {
-  const has = (t: string) => tags.includes(t);
-  if (s.skipTags.some((t) => has(t) || (t === 'all' && !has('always')))) return false;
-  if (has('always')) return true;
-  if (s.tags.length === 0 || s.tags.includes('all')) return !has('never');
-  if (s.tags.includes('tagged') && tags.length > 0) return true;
-  if (s.tags.includes('untagged') && tags.length === 0) return true;
-  return s.tags.some(has);
 }
 
 async function loadVarsFiles(play: Play, pb: Playbook, templar: Templar, extra: Vars): Promise<Vars> {
@@ -51,9 +39,6 @@ async function loadVarsFiles(play: Play, pb: Playbook, templar: Templar, extra: 
   }
   return out;
 }
-
-/** How long the hosts that finished a task wait before tsplay says which hosts they wait for. */
-const WAIT_NOTICE_MS = 10_000;
 
 export class Runner {
   private ctx: RunContext;
@@ -95,7 +80,8 @@ export class Runner {
     const roundTrips = Object.fromEntries([...this.ctx.hosts.values()].map((h) => [h.name, h.transport?.roundTrips ?? 0]));
     this.ctx.emit({ kind: 'recap', stats, roundTrips, durationMs: Date.now() - this.started });
     const hosts = [...this.ctx.hosts.values()];
-    const exitCode = hosts.some((h) => h.stats.unreachable > 0) ? 4 : hosts.some((h) => h.stats.failed > 0) ? 2 : 0;
+    // From the hosts' state, not their counts: a failure that meta: clear_host_errors forgave is no failure, as in Ansible.
+    const exitCode = hosts.some((h) => h.unreachable) ? 4 : hosts.some((h) => h.failed) ? 2 : 0;
     return { exitCode, hosts: this.ctx.hosts };
   }
 
@@ -113,43 +99,24 @@ export class Runner {
       playbook: pb,
       play,
       playVars: { ...play.vars, ...(await loadVarsFiles(play, pb, templar, settings.extraVars)) },
+      playHosts: names.map((n) => this.host(n)),
       active: names.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable),
       following: (task) => {
-        const i = section.indexOf(task.parsed ?? task);
-        return i < 0 ? [] : [task, ...section.slice(i + 1)];
+        const i = flat.indexOf(task.parsed ?? task);
+        return i < 0 ? [] : [task, ...flat.slice(i + 1)];
       },
     };
-    let section: Task[] = [];
+    let flat: Task[] = [];
     this.ctx.emit({ kind: 'play_start', name: playName, hosts: ctx.active.map((h) => h.name) });
     if (names.length === 0) {
       this.ctx.emit({ kind: 'warning', msg: `no hosts matched '${pattern}'${settings.limit ? ` with --limit ${settings.limit}` : ''}: skipping play` });
       return;
     }
-    const limit = pLimit(Math.max(1, settings.forks));
-    const onAll = async (hosts: HostState[], fn: (h: HostState) => Promise<void>) => {
-      // Linear strategy: every host waits for the slowest. Say which ones, so a host timing out
-      // (an unreachable one takes its keepalive time) does not look like a hung run.
-      const pending = new Set(hosts.map((h) => h.name));
-      const started = Date.now();
-      const notice = setInterval(() => {
-        if (pending.size === 0 || pending.size === hosts.length) return;
-        const s = Math.round((Date.now() - started) / 1000);
-        this.ctx.emit({ kind: 'warning', msg: `waiting for ${[...pending].join(', ')} (${s} s): the other hosts go on when it is done` });
-      }, WAIT_NOTICE_MS);
-      try {
-        await Promise.all(hosts.map((h) => limit(() => fn(h)).finally(() => pending.delete(h.name))));
-      } finally {
-        clearInterval(notice);
-      }
-    };
-    const prune = () => {
-      const anyFailed = ctx.active.some((h) => h.failed);
-      ctx.active = play.anyErrorsFatal && anyFailed ? [] : ctx.active.filter((h) => !h.failed && !h.unreachable);
-    };
+    const linear = new Linear(ctx);
 
     if (play.gatherFacts) {
       this.ctx.emit({ kind: 'task_start', name: 'Gathering Facts', module: 'setup', handler: false, file: pb.file, line: play.pos.line });
-      await onAll(ctx.active, async (h) => {
+      await linear.onAll(ctx.active, async (h) => {
         const started = Date.now();
         let out: Outcome = { status: 'ok', result: { changed: false } };
         try {
@@ -165,45 +132,19 @@ export class Runner {
           msg: out.result.msg, durationMs: Date.now() - started, result: out.status === 'ok' ? out.result : { changed: false, msg: out.result.msg }, noLog: false,
         });
       });
-      prune();
+      linear.prune();
     }
 
-    for (const tasks of [play.preTasks, play.tasks, play.postTasks]) {
-      section = tasks.filter((task) => selected(settings, [...play.tags, ...task.tags]));
-      for (const task of section) {
-        if (ctx.active.length === 0) break;
-        await this.runOnActive(ctx, task, ctx.active, onAll);
-        prune();
-      }
-      section = [];
-      for (const h of ctx.active) h.probes.clear();
-      await this.flushHandlers(ctx, onAll, prune);
+    for (const entries of [play.preTasks, play.tasks, play.postTasks]) {
+      flat = tasksOf(entries).filter((task) => selected(settings, [...play.tags, ...task.tags]));
+      await linear.section(entries);
+      flat = [];
+      // Hosts that a meta task ended did not fail: Ansible says nothing.
+      if (linear.ended || (ctx.active.length === 0 && linear.endedHosts > 0)) return;
       if (ctx.active.length === 0) {
         this.ctx.emit({ kind: 'no_hosts_left' });
         return;
       }
     }
   }
-
-  private async runOnActive(ctx: PlayContext, task: Task, hosts: HostState[], onAll: (h: HostState[], fn: (h: HostState) => Promise<void>) => Promise<void>, handler = false): Promise<void> {
-    this.ctx.emit({ kind: 'task_start', name: task.name ?? task.action, module: task.module.name, handler, file: task.pos.file, line: task.pos.line });
-    await onAll(hosts, async (h) => {
-      await runTask(ctx, h, task);
-    });
-  }
-
-  /** Runs notified handlers in definition order; a handler may notify a later one. */
-  private async flushHandlers(ctx: PlayContext, onAll: (h: HostState[], fn: (h: HostState) => Promise<void>) => Promise<void>, prune: () => void): Promise<void> {
-    for (const handler of ctx.play.handlers) {
-      const names = [handler.name, ...handler.listen].filter((n): n is string => Boolean(n));
-      const hosts = ctx.active.filter((h) => names.some((n) => h.notified.has(n)));
-      if (hosts.length === 0) continue;
-      for (const h of hosts) for (const n of names) h.notified.delete(n);
-      await this.runOnActive(ctx, handler, hosts, onAll, true);
-      prune();
-    }
-    // Every name left was checked when notified (runTask), so none is unknown.
-    for (const h of ctx.active) h.notified.clear();
-  }
 }
-

@@ -1,7 +1,8 @@
 /**
  * The one place where results are counted into a host's stats (the recap), as ansible-core's
  * strategy counts them: every success is ok, a changed one changed as well; an ignored failure
- * or unreachable is ok and ignored (and changed if it changed). Fact gathering counts here too.
+ * or unreachable is ok and ignored (and changed if it changed); a failure inside the tasks of a
+ * block that has a rescue is rescued instead of failed. Fact gathering counts here too.
  */
 import type { HostState } from './host.js';
 import type { Outcome } from './result.js';
@@ -30,7 +31,9 @@ export function count(h: HostState, out: Outcome, ignoring: Ignoring): void {
         s.ignored++;
         if (out.result.changed) s.changed++;
       } else {
-        s.failed++;
+        // A block will rescue it: Ansible counts it rescued, not failed.
+        if (h.rescuable > 0) s.rescued++;
+        else s.failed++;
         h.failed = true;
       }
       return;

@@ -3,10 +3,9 @@
  * outcome leaves behind (register, notify, stats) and one event per result. The module run
  * itself is module.ts; look-ahead probing lookahead.ts; become and environment remote.ts.
  *
- * Where the next features enter: a block/rescue/always wraps runTask's outcome (the rescue
- * counts in stats.ts); a role is tasks with their own vars layer passed in `layers`; serial
- * batches and a failure budget are the strategy's (index.ts), which picks the hosts; delegation
- * chooses the HostState whose connection runModule uses.
+ * Where the next features enter: blocks are the strategy's walk (strategy.ts), which picks the
+ * hosts, as serial batches and a failure budget will; a role is tasks with their own vars layer
+ * passed in `layers`; delegation chooses the HostState whose connection runModule uses.
  */
 import { dirname } from 'node:path';
 import { formatPos, UserError } from '../core/errors.js';
@@ -188,6 +187,11 @@ export async function runTask(ctx: PlayContext, h: HostState, original: Task): P
 function settle(ctx: PlayContext, h: HostState, task: Resolved, out: Outcome, notify: string[]): void {
   // Results are data: a registered stdout containing `{{` is never templated. An unreachable host registers nothing.
   if (task.register && out.status !== 'unreachable') h.hostFacts[task.register] = markUnsafe(out.result);
+  // What a rescue reads about the failure it handles, as Ansible sets it.
+  if (out.status === 'failed' && !task.ignoreErrors && h.rescuable > 0) {
+    h.hostFacts.ansible_failed_task = { name: task.name ?? '', action: task.action, args: task.args };
+    h.hostFacts.ansible_failed_result = markUnsafe(out.result);
+  }
   count(h, out, { errors: task.ignoreErrors, unreachable: ctx.play.ignoreUnreachable ?? false });
   // Ignored failures notify no handler.
   if (out.status === 'changed') for (const n of notify) h.notified.add(n);

@@ -18,7 +18,7 @@ export interface OutputSink {
 export function createSink(o: SinkOptions): OutputSink {
   const write = (s: string) => void process.stdout.write(s);
   if (o.json) return { emit: jsonRenderer(write), done: async () => {} };
-  const plain = plainRenderer({ verbosity: o.verbosity, write });
+  const plain = plainRenderer({ verbosity: o.verbosity, write, warn: (s) => void process.stderr.write(s) });
   // A terminal that reports no width (a pseudo-terminal nobody sized) would wrap every character.
   if (process.stdout.isTTY && process.stdout.columns > 0 && !process.env.CI && o.verbosity === 0) return liveRenderer(plain, write);
   return { emit: plain, done: async () => {} };

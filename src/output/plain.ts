@@ -4,18 +4,23 @@
  */
 import type { Event, EventKind, HostStats } from './events.js';
 import { unifiedDiff } from './diff.js';
+import { jsonDumps } from '../template/json.js';
 
 export interface PlainOptions {
   verbosity: number;
   write: (text: string) => void;
+  /** Where warnings go, if not with the rest (ansible-playbook prints them on stderr). */
+  warn?: (text: string) => void;
 }
 
 function banner(title: string): string {
   return `\n${title} ${'*'.repeat(Math.max(3, 79 - title.length))}`;
 }
 
-function json(v: unknown): string {
-  return JSON.stringify(v);
+/** A result as Ansible's default callback prints it: Python's json.dumps with sorted keys, without failed/skipped. */
+function json(v: Record<string, unknown>): string {
+  const { failed: _f, skipped: _s, ...rest } = JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
+  return jsonDumps(rest, { sortKeys: true, ensureAscii: false });
 }
 
 /** The recap line exactly as Ansible prints it: host padded to 26, each count left-justified in 4. */
@@ -47,7 +52,8 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
         if (e.ignored) lines.push('...ignoring');
         break;
       case 'skipped':
-        lines.push(`skipping: [${e.host}]${item}${detail(e.result)}`);
+        // Ansible's item line ends with a space: "skipping: [h] => (item=x) ".
+        lines.push(`skipping: [${e.host}]${item}${item ? ' ' : ''}${detail(e.result)}`);
         break;
       default: {
         const showMsg = e.module === 'debug' && !e.noLog;
@@ -93,6 +99,6 @@ function debugBody(r: Record<string, unknown>): Record<string, unknown> {
 export function plainRenderer(o: PlainOptions): (e: Event) => void {
   return (e) => {
     const text = (formatters[e.kind] as Formatter<typeof e.kind>)(e as never, o);
-    if (text !== undefined) o.write(text + '\n');
+    if (text !== undefined) (e.kind === 'warning' && o.warn ? o.warn : o.write)(text + '\n');
   };
 }

@@ -10,7 +10,7 @@ import nunjucks from 'nunjucks';
 import { type SourcePos, UserError, UserErrors } from '../core/errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Templar } from '../template/index.js';
-import type { Play, Playbook, Task } from './types.js';
+import { type Play, type Playbook, type Task, tasksOf } from './types.js';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { decodeUtf8, refuseVaulted } from '../core/text.js';
@@ -123,7 +123,7 @@ function keysOf(v: unknown): string[] {
 }
 
 function allTasks(play: Play): Task[] {
-  return [...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers];
+  return [...tasksOf(play.preTasks), ...tasksOf(play.tasks), ...tasksOf(play.postTasks), ...play.handlers];
 }
 
 function collect(errors: UserError[], fn: () => void): void {

@@ -98,9 +98,33 @@ export const HandlerSchema = Type.Object(
 
 export const TaskSchema = Type.Omit(HandlerSchema, ['listen'], { additionalProperties: false });
 
+/** The keywords a block passes down to the tasks inside it (Ansible's inheritable attributes tsplay has). */
+export const INHERITED = ['become', 'become_user', 'become_method', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'timeout', 'notify'] as const;
+
+/** The keywords a block (and include_tasks' `apply`, and a role's entry) gives the tasks inside it. */
+export const BLOCK_KEYWORDS = optional({
+  when: Cond,
+  tags: Tags,
+  vars: Mapping,
+  environment: Mapping,
+  ...Object.fromEntries(INHERITED.map((k) => [k, HandlerSchema.properties[k]])),
+});
+
+export const BlockSchema = Type.Object(
+  {
+    block: TaskList,
+    ...optional({ name: Str, rescue: TaskList, always: TaskList }),
+    ...BLOCK_KEYWORDS,
+  },
+  { additionalProperties: false },
+);
+
+export type KeywordSchema = typeof PlaySchema | typeof TaskSchema | typeof HandlerSchema | typeof BlockSchema;
+
 export const PLAY_KEYS = Object.keys(PlaySchema.properties);
 export const HANDLER_KEYS = Object.keys(HandlerSchema.properties);
 export const TASK_KEYS = Object.keys(TaskSchema.properties);
+export const BLOCK_KEYS = Object.keys(BlockSchema.properties);
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addFormat('ansible-bool', BOOL_STRING);

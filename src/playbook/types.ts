@@ -8,8 +8,13 @@ export interface LoopControl {
   label?: string;
 }
 
-/** One task after parsing: a module with its raw (untemplated) args and the task keywords. */
+/**
+ * One task after parsing: a module with its raw (untemplated) args and the task keywords, the
+ * keywords of its enclosing blocks already applied (when prepended, tags and vars merged, the
+ * others inherited where the task does not set them), as Ansible resolves them.
+ */
 export interface Task {
+  kind: 'task';
   name?: string;
   module: ModuleDef;
   /** The module name as written (e.g. `ansible.builtin.copy`), for messages. */
@@ -48,6 +53,22 @@ export interface Task {
   source: Record<string, unknown>;
 }
 
+/**
+ * A block: its tasks, then `rescue` for the hosts that failed in them, then `always` for every
+ * host that entered it. Its keywords live on the tasks inside (see Task).
+ */
+export interface Block {
+  kind: 'block';
+  name?: string;
+  block: Entry[];
+  rescue: Entry[];
+  always: Entry[];
+  pos: SourcePos;
+}
+
+/** What a task list holds, in order. */
+export type Entry = Task | Block;
+
 export interface Play {
   name?: string;
   hosts: string;
@@ -56,9 +77,9 @@ export interface Play {
   gatherFacts: boolean;
   become: boolean | string;
   becomeUser: string;
-  preTasks: Task[];
-  tasks: Task[];
-  postTasks: Task[];
+  preTasks: Entry[];
+  tasks: Entry[];
+  postTasks: Entry[];
   handlers: Task[];
   tags: string[];
   environment?: Record<string, unknown>;
@@ -77,4 +98,9 @@ export interface Playbook {
   file: string;
   dir: string;
   plays: Play[];
+}
+
+/** The tasks of a list of entries, in the order the linear strategy meets them (block, rescue, always). */
+export function tasksOf(entries: Entry[]): Task[] {
+  return entries.flatMap((e) => (e.kind === 'task' ? [e] : [...tasksOf(e.block), ...tasksOf(e.rescue), ...tasksOf(e.always)]));
 }

@@ -166,7 +166,7 @@ test('PLAY RECAP counts as ansible-playbook counts: an ignored failure is ok and
   assert.match(r.stdout, /RUNNING HANDLER \[after copy\]/);
   assert.doesNotMatch(r.stdout, /after ignored failure/);
   // A loop skipped whole ends with the task's own skipping line, as Ansible prints it.
-  assert.match(r.stdout, /skipping: \[node1\] => \(item=2\)\nskipping: \[node1\]\n/);
+  assert.match(r.stdout, /skipping: \[node1\] => \(item=2\) \nskipping: \[node1\]\n/);
 });
 
 test('with_dict, with_together, with_nested, with_sequence, with_subelements, with_items and with_fileglob give the items Ansible gives, printed as Ansible prints them', async () => {

@@ -68,6 +68,15 @@ test('ansible-playbook prints test/fixtures/local/until.yml as until.expected.tx
   assert.equal(r.stdout.split('\n').filter((l) => !l.startsWith('fatal: ')).join('\n'), readFileSync(join(local, 'until.expected.txt'), 'utf8'));
 });
 
+test('ansible-playbook prints what test/fixtures/lang holds for each of its playbooks, with the exit codes there', { skip }, () => {
+  const lang = join(ROOT, 'test/fixtures/lang');
+  const out = mkdtempSync(join(tmpdir(), 'tsplay-oracle-lang-'));
+  const r = spawnSync('sh', [join(lang, 'capture.sh'), out], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const books = readdirSync(lang).filter((f) => f.endsWith('.yml')).map((f) => `${f.slice(0, -4)}.expected.txt`);
+  same(out, lang, [...books, 'exit-codes.txt']);
+});
+
 test("Ansible's Templar and template module render what test/fixtures/template holds", { skip }, () => {
   const out = mkdtempSync(join(tmpdir(), 'tsplay-oracle-tpl-'));
   // capture.py imports ansible from the system Python, where Debian's ansible-core lives.

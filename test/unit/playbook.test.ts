@@ -76,7 +76,11 @@ test('every problem is reported at once, each with file:line:col and a hint', ()
       copy: { dest: /x, content: y }
       file: { path: /x }
     - name: not yet
+      debug: {}
+      async: 10
+    - name: block
       block: []
+      rescu: []
 `);
   const text = errs.join('\n');
   assert.match(text, /:2:3: unknown play keyword 'taks'\n  hint: did you mean 'tasks'\?/);
@@ -84,7 +88,8 @@ test('every problem is reported at once, each with file:line:col and a hint', ()
   assert.match(text, /:7:25: unknown option 'contnet' for module 'copy'\n  hint: did you mean 'content'\?/);
   assert.match(text, /:9:25: option 'state' must be one of: .*directory/);
   assert.match(text, /task has more than one module: copy, file/);
-  assert.match(text, /:14:7: 'block' is not supported by tsplay yet/);
+  assert.match(text, /:15:7: 'async' is not supported by tsplay yet/);
+  assert.match(text, /:18:7: unknown block keyword 'rescu'\n  hint: did you mean 'rescue'\?/);
 });
 
 test('play and task keywords are checked against their schemas, each at its line', () => {

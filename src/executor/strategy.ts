@@ -1,0 +1,192 @@
+/**
+ * The linear strategy's walk through a play's task lists, in the order ansible-core 2.14 runs
+ * them: each task on every host that reached it, in parallel (bounded by forks), before the next.
+ * A block runs its tasks, then its `rescue` for the hosts that failed in them, then its `always`
+ * for every host that entered it; the order is the order of the tasks in the file, as Ansible's
+ * lockstep over its flattened task list gives. `meta` tasks act on the run here.
+ */
+import pLimit from 'p-limit';
+import type { MetaAction } from '../../modules/meta/index.js';
+import { UserError } from '../core/errors.js';
+import type { Block, Entry, Task } from '../playbook/types.js';
+import { evalAll } from './conditions.js';
+import { type PlayContext, type RunSettings, taskVars } from './context.js';
+import type { HostState } from './host.js';
+import { runTask } from './task.js';
+
+/** Tags filter as Ansible's: `always` runs unless skipped by name, `never` only when asked for. */
+export function selected(s: RunSettings, tags: string[]): boolean {
+  const has = (t: string) => tags.includes(t);
+  if (s.skipTags.some((t) => has(t) || (t === 'all' && !has('always')))) return false;
+  if (has('always')) return true;
+  if (s.tags.length === 0 || s.tags.includes('all')) return !has('never');
+  if (s.tags.includes('tagged') && tags.length > 0) return true;
+  if (s.tags.includes('untagged') && tags.length === 0) return true;
+  return s.tags.some(has);
+}
+
+/** How long the hosts that finished a task wait before tsplay says which hosts they wait for. */
+const WAIT_NOTICE_MS = 10_000;
+
+/** Meta actions that act once for the play (the first host decides), as Ansible runs them. */
+const ONCE: readonly MetaAction[] = ['end_play', 'end_batch', 'clear_host_errors', 'clear_facts', 'refresh_inventory'];
+
+export class Linear {
+  private limit: ReturnType<typeof pLimit>;
+  /** A `meta: end_play` ran: nothing more of this play runs. */
+  ended = false;
+  /** Hosts a `meta: end_host` took out of the play (they did not fail). */
+  endedHosts = 0;
+
+  constructor(private ctx: PlayContext) {
+    this.limit = pLimit(Math.max(1, ctx.settings.forks));
+  }
+
+  /** Still running this play: not failed, not unreachable, not ended. */
+  running(h: HostState): boolean {
+    return !h.failed && !h.unreachable && this.ctx.active.includes(h);
+  }
+
+  /** Drops the hosts that failed or became unreachable (all of them, once one failed, under any_errors_fatal). */
+  prune(): void {
+    const { ctx } = this;
+    const anyFailed = ctx.active.some((h) => h.failed);
+    ctx.active = ctx.play.anyErrorsFatal && anyFailed ? [] : ctx.active.filter((h) => !h.failed && !h.unreachable);
+  }
+
+  /** A section (pre_tasks, tasks, post_tasks): each top-level entry, then the handlers it notified. */
+  async section(entries: Entry[]): Promise<void> {
+    for (const e of entries) {
+      if (this.ctx.active.length === 0 || this.ended) break;
+      await this.entries([e], this.ctx.active);
+      this.prune();
+    }
+    for (const h of this.ctx.active) h.probes.clear();
+    await this.flushHandlers(this.ctx.active);
+    this.prune();
+  }
+
+  async entries(list: Entry[], hosts: HostState[]): Promise<void> {
+    for (const e of list) {
+      const live = hosts.filter((h) => this.running(h));
+      if (live.length === 0 || this.ended) return;
+      if (e.kind === 'block') await this.block(e, live);
+      else if (selected(this.ctx.settings, [...this.ctx.play.tags, ...e.tags])) {
+        if (e.module.name === 'meta') await this.meta(e, live);
+        else await this.task(e, live);
+      }
+    }
+  }
+
+  /**
+   * A failure in the tasks of a block with a rescue counts as `rescued`, not `failed` (stats.ts,
+   * as Ansible counts it when any enclosing block will rescue it); the host then runs the rescue.
+   * `always` runs for every host that entered, failed or not; a host still failed after it
+   * stays failed and leaves the enclosing lists.
+   */
+  private async block(b: Block, hosts: HostState[]): Promise<void> {
+    const rescues = b.rescue.length > 0;
+    if (rescues) for (const h of hosts) h.rescuable++;
+    try {
+      await this.entries(b.block, hosts);
+    } finally {
+      if (rescues) for (const h of hosts) h.rescuable--;
+    }
+    const failedHere = hosts.filter((h) => h.failed && !h.unreachable);
+    if (rescues && failedHere.length) {
+      for (const h of failedHere) h.failed = false;
+      await this.entries(b.rescue, failedHere);
+    }
+    if (b.always.length === 0) return;
+    const stillFailed = hosts.filter((h) => h.failed);
+    for (const h of stillFailed) h.failed = false;
+    try {
+      await this.entries(b.always, hosts);
+    } finally {
+      for (const h of stillFailed) h.failed = true;
+    }
+  }
+
+  private async task(task: Task, hosts: HostState[], handler = false): Promise<void> {
+    this.ctx.emit({ kind: 'task_start', name: task.name ?? task.action, module: task.module.name, handler, file: task.pos.file, line: task.pos.line });
+    await this.onAll(hosts, (h) => runTask(this.ctx, h, task).then(() => undefined));
+  }
+
+  /**
+   * A meta task, as ansible-core 2.14's strategy runs it: its banner once per host it acts for
+   * (once in all for those that act on the whole play), its `when` judged per host, a skip
+   * shown but never counted.
+   */
+  private async meta(task: Task, hosts: HostState[]): Promise<void> {
+    const { ctx } = this;
+    const action = String(task.args.free_form) as MetaAction;
+    if (['noop', 'refresh_inventory'].includes(action) && task.when.length) ctx.emit({ kind: 'warning', msg: `${action} task does not support when conditional` });
+    const flush: HostState[] = [];
+    for (const h of hosts) {
+      ctx.emit({ kind: 'task_start', name: task.name ?? task.action, module: 'meta', handler: false, file: task.pos.file, line: task.pos.line });
+      let holds: boolean;
+      try {
+        holds = ['noop', 'refresh_inventory'].includes(action) || evalAll(ctx, task, task.when, taskVars(ctx, h, [task.vars])).ok;
+      } catch (e) {
+        const msg = e instanceof UserError ? e.toString() : (e as Error).message;
+        ctx.emit({ kind: 'warning', msg: `meta: ${action} on ${h.name}: ${msg}` });
+        holds = false;
+      }
+      if (!holds) {
+        const result = { changed: false, skipped: true, skip_reason: `${action} conditional evaluated to False` };
+        ctx.emit({ kind: 'host_result', host: h.name, task: task.name ?? task.action, module: 'meta', status: 'skipped', changed: false, ignored: false, durationMs: 0, result, noLog: false });
+      } else if (action === 'flush_handlers') flush.push(h);
+      else if (action === 'end_host') {
+        ctx.active = ctx.active.filter((x) => x !== h);
+        this.endedHosts++;
+      }
+      else if (action === 'end_play' || action === 'end_batch') {
+        ctx.active = [];
+        this.ended = true;
+      } else if (action === 'clear_host_errors') {
+        for (const x of ctx.playHosts) x.failed = false;
+      } else if (action === 'clear_facts') {
+        for (const x of ctx.playHosts) {
+          x.facts = undefined;
+          x.factVars = {};
+        }
+      }
+      if (ONCE.includes(action)) break;
+    }
+    if (flush.length) await this.flushHandlers(flush);
+  }
+
+  /** Runs the handlers notified on `hosts`, in definition order; a handler may notify a later one. */
+  async flushHandlers(hosts: HostState[]): Promise<void> {
+    const { ctx } = this;
+    for (const handler of ctx.play.handlers) {
+      const names = [handler.name, ...handler.listen].filter((n): n is string => Boolean(n));
+      const notified = hosts.filter((h) => this.running(h) && names.some((n) => h.notified.has(n)));
+      if (notified.length === 0) continue;
+      for (const h of notified) for (const n of names) h.notified.delete(n);
+      await this.task(handler, notified, true);
+    }
+    // Every name left was checked when notified (runTask), so none is unknown.
+    for (const h of hosts) if (this.running(h)) h.notified.clear();
+  }
+
+  /**
+   * Runs fn on every host, at most forks at once. Linear strategy: every host waits for the
+   * slowest; say which ones, so a host timing out (an unreachable one takes its keepalive time)
+   * does not look like a hung run.
+   */
+  async onAll(hosts: HostState[], fn: (h: HostState) => Promise<void>): Promise<void> {
+    const pending = new Set(hosts.map((h) => h.name));
+    const started = Date.now();
+    const notice = setInterval(() => {
+      if (pending.size === 0 || pending.size === hosts.length) return;
+      const s = Math.round((Date.now() - started) / 1000);
+      this.ctx.emit({ kind: 'warning', msg: `waiting for ${[...pending].join(', ')} (${s} s): the other hosts go on when it is done` });
+    }, WAIT_NOTICE_MS);
+    try {
+      await Promise.all(hosts.map((h) => this.limit(() => fn(h)).finally(() => pending.delete(h.name))));
+    } finally {
+      clearInterval(notice);
+    }
+  }
+}
