@@ -28,6 +28,8 @@ import bond from './bond/index.js';
 import vlan from './vlan/index.js';
 import bridge from './bridge/index.js';
 import meta from './meta/index.js';
+import { include, importTasks, includeTasks } from './include_tasks/index.js';
+import { importRole, includeRole } from './include_role/index.js';
 
 /** Every module tsplay runs. Adding one is one line here and its import above. */
 export const modules: ModuleDef[] = [
@@ -54,6 +56,11 @@ export const modules: ModuleDef[] = [
   vlan,
   bridge,
   meta,
+  includeTasks,
+  importTasks,
+  include,
+  includeRole,
+  importRole,
 ];
 
 /** Collections whose modules map to tsplay's by short name. */

@@ -12,10 +12,11 @@ import { labDown, labUp } from '../lab/index.js';
 import { findModule, modules } from '../../modules/index.js';
 import { createSink } from '../output/index.js';
 import { preflight } from '../playbook/check.js';
-import { loadPlaybook } from '../playbook/parse.js';
+import { type LoadOptions, loadPlaybook } from '../playbook/parse.js';
 import { tasksOf } from '../playbook/types.js';
 import { Templar } from '../template/index.js';
-import { KnownHosts } from '../transport/index.js';
+import { KnownHosts, type TransportSettings } from '../transport/index.js';
+import { type Config, loadConfig } from './config.js';
 import { parseExtraVars } from './extra-vars.js';
 import { demo } from './demo.js';
 import { gatherAll } from './facts.js';
@@ -28,30 +29,51 @@ interface ConnOptions {
   inventory: string[];
   knownHosts?: string[];
   acceptNewHostKeys?: boolean;
-  connectTimeout: string;
-  forks: string;
+  connectTimeout?: string;
+  forks?: string;
 }
 
 function connectionOptions(cmd: Command): Command {
   return cmd
     .option('--known-hosts <file>', 'known_hosts file to verify host keys against (repeatable; default ~/.ssh/known_hosts)', collect, [])
     .option('--accept-new-host-keys', 'accept and record keys of hosts not yet in known_hosts (like OpenSSH accept-new); changed keys are always refused')
-    .option('--connect-timeout <seconds>', 'SSH connection timeout', '10')
-    .option('-f, --forks <n>', 'hosts worked on in parallel', '50');
+    .option('--connect-timeout <seconds>', 'SSH connection timeout (default: timeout in ansible.cfg, else 10)')
+    .option('-f, --forks <n>', 'hosts worked on in parallel (default: forks in ansible.cfg, else 50)');
 }
 
-function transportSettings(o: ConnOptions) {
+/** What reading a playbook takes from the configuration: where roles are, the plays' become defaults. */
+function playbookOptions(config: Config): LoadOptions {
+  return { rolesPath: config.rolesPath, become: config.become, becomeUser: config.becomeUser };
+}
+
+/** ansible.cfg and ANSIBLE_* (config.ts), with the warnings Ansible would print about finding it. */
+function readConfig(): Config {
+  const config = loadConfig();
+  for (const w of config.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
+  return config;
+}
+
+/** Command-line options beat the configuration, as in Ansible. */
+function transportSettings(o: ConnOptions, config: Config): TransportSettings {
   const files = o.knownHosts?.length ? o.knownHosts.map((f) => resolve(f)) : [join(homedir(), '.ssh', 'known_hosts')];
   return {
-    knownHosts: new KnownHosts(files, Boolean(o.acceptNewHostKeys)),
-    connectTimeoutMs: seconds('--connect-timeout', o.connectTimeout, false) * 1000,
+    knownHosts: new KnownHosts(files, Boolean(o.acceptNewHostKeys) || !config.hostKeyChecking),
+    connectTimeoutMs: (o.connectTimeout === undefined ? config.timeout : seconds('--connect-timeout', o.connectTimeout, false)) * 1000,
     keepaliveMs: 15000,
+    remoteUser: config.remoteUser,
+    privateKeyFile: config.privateKeyFile,
   };
 }
 
-async function loadInventory(sources: string[]): Promise<Inventory> {
-  if (!sources.length) throw new UserError('no inventory given', undefined, 'pass -i hosts.ini (a file, a folder, or host1,host2,)');
-  return Inventory.load(sources.map((s) => (s.includes(',') && !s.includes('/') ? s : resolve(s))));
+function forks(o: ConnOptions, config: Config): number {
+  return o.forks === undefined ? config.forks : positiveInt('--forks', o.forks);
+}
+
+/** The -i sources, else ansible.cfg's inventory. */
+async function loadInventory(sources: string[], config: Config): Promise<Inventory> {
+  const chosen = sources.length ? sources : (config.inventory ?? []);
+  if (!chosen.length) throw new UserError('no inventory given', undefined, 'pass -i hosts.ini (a file, a folder, or host1,host2,), or set inventory in ansible.cfg');
+  return Inventory.load(chosen.map((s) => (s.includes(',') && !s.includes('/') ? s : resolve(s))));
 }
 
 /** A number of seconds given on the command line (0 allowed only where it means "none"). */
@@ -91,10 +113,11 @@ export function program(): Command {
       .option('--timeout <seconds>', 'per-task command timeout (0: none)', '0')
       .option('--no-rollback', 'apply changes that may cut tsplay off a host (network interfaces) without the automatic rollback'),
   ).action(async (playbooks: string[], o) => {
-    const inventory = await loadInventory(o.inventory);
+    const config = readConfig();
+    const inventory = await loadInventory(o.inventory, config);
     const templar = new Templar();
     const extraVars = parseExtraVars(o.extraVars);
-    const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p)));
+    const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p, playbookOptions(config))));
     for (const dir of new Set(books.map((b) => b.dir))) await inventory.addVarsDirs(dir);
     preflight(books, inventory, templar, extraVars);
     // As ansible-playbook does: a --limit that leaves no host at all is a mistake, not a no-op
@@ -106,14 +129,14 @@ export function program(): Command {
     const settings = {
       check: Boolean(o.check),
       diff: Boolean(o.diff),
-      forks: positiveInt('--forks', o.forks),
+      forks: forks(o, config),
       extraVars,
       tags: splitTags(o.tags),
       skipTags: splitTags(o.skipTags),
       limit: o.limit,
       verbosity: o.verbose,
       taskTimeoutMs: seconds('--timeout', o.timeout, true) * 1000 || undefined,
-      transport: transportSettings(o),
+      transport: transportSettings(o, config),
       rollback: o.rollback !== false,
     };
     const sink = createSink({ json: Boolean(o.json), verbosity: settings.verbosity });
@@ -130,7 +153,7 @@ export function program(): Command {
     .option('--graph', 'the group tree')
     .option('--host <name>', 'one host\'s variables as JSON')
     .action(async (o) => {
-      const inv = await loadInventory(o.inventory);
+      const inv = await loadInventory(o.inventory, readConfig());
       if (o.host) {
         if (!inv.hosts.has(o.host)) throw new UserError(`host '${o.host}' is not in the inventory`);
         process.stdout.write(JSON.stringify(inv.hostVars(o.host), null, 4) + '\n');
@@ -145,8 +168,9 @@ export function program(): Command {
       .argument('<pattern>', 'host pattern')
       .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, []),
   ).action(async (pattern: string, o) => {
-    const inv = await loadInventory(o.inventory);
-    const res = await gatherAll(inv, pattern, positiveInt('--forks', o.forks), transportSettings(o));
+    const config = readConfig();
+    const inv = await loadInventory(o.inventory, config);
+    const res = await gatherAll(inv, pattern, forks(o, config), transportSettings(o, config));
     process.stdout.write(JSON.stringify(res.facts, null, 2) + '\n');
     for (const [h, msg] of Object.entries(res.unreachable)) process.stderr.write(`fatal: [${h}]: UNREACHABLE! ${msg}\n`);
     process.exitCode = Object.keys(res.unreachable).length ? 4 : 0;
@@ -159,8 +183,9 @@ export function program(): Command {
     .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
     .option('-e, --extra-vars <vars>', 'extra variables', collect, [])
     .action(async (playbooks: string[], o) => {
-      const inventory = await loadInventory(o.inventory);
-      const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p)));
+      const config = readConfig();
+      const inventory = await loadInventory(o.inventory, config);
+      const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p, playbookOptions(config))));
       for (const dir of new Set(books.map((b) => b.dir))) await inventory.addVarsDirs(dir);
       preflight(books, inventory, new Templar(), parseExtraVars(o.extraVars));
       const tasks = books.reduce((n, b) => n + b.plays.reduce((m, p) => m + tasksOf(p.preTasks).length + tasksOf(p.tasks).length + tasksOf(p.postTasks).length + p.handlers.length, 0), 0);

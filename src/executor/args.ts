@@ -27,8 +27,8 @@ export function effectiveCheck(ctx: PlayContext, task: Task): boolean {
 export function controller(ctx: PlayContext, h: HostState, vars: Vars, task: Task): ControllerContext {
   return {
     findFile(kind, name) {
-      const found = findSource(ctx.playbook.dir, kind, name);
-      if (!found) throw new UserError(`could not find '${name}' in ${sourceCandidates(ctx.playbook.dir, kind, name).join(' or ')}`, task.pos);
+      const found = findSource(ctx.play.dir, kind, name, task.role?.path);
+      if (!found) throw new UserError(`could not find '${name}' in ${sourceCandidates(ctx.play.dir, kind, name, task.role?.path).join(' or ')}`, task.pos);
       return found;
     },
     readFile: (p) => readFile(p),

@@ -1,4 +1,5 @@
 /** The settings of one run and the per-play context that task execution reads. */
+import { basename } from 'node:path';
 import type { Inventory } from '../inventory/index.js';
 import type { Sink } from '../output/events.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
@@ -38,6 +39,12 @@ export interface PlayContext extends RunContext {
   play: Play;
   /** Play vars merged with its vars_files (raw, templated lazily). */
   playVars: Vars;
+  /** What the play's roles give every task (roles:, import_role, include_role with public: true). */
+  roleDefaults: Vars;
+  roleVars: Vars;
+  roleNames: string[];
+  /** The play's handlers, those of roles included while it runs added. */
+  handlers: Task[];
   /** The hosts the play targets. */
   playHosts: HostState[];
   /** Hosts still running this play. */
@@ -76,20 +83,32 @@ function magic(ctx: RunContext, h: HostState): Vars {
 }
 
 /**
- * Every variable a task on host `h` sees, lowest precedence first (see vars.ts). A plain merge:
- * the Templar templates a variable's own template lazily when it is read.
+ * Every variable a task on host `h` sees, lowest precedence first (see vars.ts), as
+ * ansible-core's VariableManager layers them: role defaults (every role of the play, then the
+ * task's own role), inventory and facts, play vars and vars_files, role vars, block and task
+ * vars, `extra` (loop variables, a register being judged), set_fact and registered results,
+ * role parameters, magic variables, extra vars. A plain merge: the Templar templates a
+ * variable's own template lazily when it is read.
  */
-export function taskVars(ctx: PlayContext, h: HostState, taskLevel: Vars[] = []): Vars {
+export function taskVars(ctx: PlayContext, h: HostState, task?: Task, extra: Vars[] = []): Vars {
   const names = ctx.active.filter((x) => !x.failed && !x.unreachable).map((x) => x.name);
+  const role = task?.role;
   return Object.assign(
     {},
+    ctx.roleDefaults,
+    role?.defaults,
     h.inventoryVars,
     h.factVars,
     ctx.playVars,
-    ...taskLevel,
+    ctx.roleVars,
+    role?.vars,
+    task?.vars,
+    ...extra,
     h.hostFacts,
+    role?.params,
     magic(ctx, h),
-    { hostvars: hostvarsView(ctx), play_hosts: names, ansible_play_hosts: names, ansible_play_batch: names, playbook_dir: ctx.playbook.dir },
+    role ? { role_name: basename(role.path), role_path: role.path, ansible_role_name: basename(role.path) } : {},
+    { hostvars: hostvarsView(ctx), play_hosts: names, ansible_play_hosts: names, ansible_play_batch: names, playbook_dir: ctx.playbook.dir, role_names: ctx.roleNames },
     ctx.settings.extraVars,
   );
 }

@@ -1,5 +1,6 @@
 /** What the executor knows about one host for the whole run. */
 import type { Facts } from '../core/module.js';
+import type { Task } from '../playbook/types.js';
 import { emptyStats, type HostStats } from '../output/events.js';
 import type { Transport } from '../transport/index.js';
 import { ProbeCache } from './probes.js';
@@ -23,8 +24,8 @@ export class HostState {
   /** How many enclosing blocks, in whose tasks the host is, have a rescue: a failure then counts as rescued. */
   rescuable = 0;
   stats: HostStats = emptyStats();
-  /** Handler names (or listen topics) notified in the current section. */
-  notified = new Set<string>();
+  /** Handlers notified in the current section. */
+  notified = new Set<Task>();
   /** Probe results fetched ahead in a batch (see probes.ts). */
   probes = new ProbeCache();
 

@@ -4,7 +4,7 @@
  * post_tasks) that notified them, in handler definition order. A failed or unreachable host
  * leaves the play; the others carry on.
  */
-import { isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Sink } from '../output/events.js';
@@ -27,11 +27,11 @@ export interface RunSummary {
   hosts: Map<string, HostState>;
 }
 
-async function loadVarsFiles(play: Play, pb: Playbook, templar: Templar, extra: Vars): Promise<Vars> {
+async function loadVarsFiles(play: Play, templar: Templar, extra: Vars): Promise<Vars> {
   const out: Vars = {};
   for (const f of play.varsFiles) {
     const name = String(templar.template(f, { ...play.vars, ...extra }, play.pos));
-    const path = isAbsolute(name) ? name : join(pb.dir, name);
+    const path = isAbsolute(name) ? name : join(play.dir, name);
     const data = loadYamlFile(path);
     if (data === null || data === undefined) continue;
     if (typeof data !== 'object' || Array.isArray(data)) throw new UserError(`vars_files entry ${path} must hold a mapping of variables`, { file: path, line: 1 });
@@ -71,6 +71,7 @@ export class Runner {
     try {
       for (const pb of playbooks) {
         this.ctx.emit({ kind: 'playbook_start', file: pb.file, check: this.ctx.settings.check });
+        for (const msg of pb.warnings) this.ctx.emit({ kind: 'warning', msg, deprecation: true });
         for (const play of pb.plays) await this.runPlay(pb, play);
       }
     } finally {
@@ -88,7 +89,7 @@ export class Runner {
   private async runPlay(pb: Playbook, play: Play): Promise<void> {
     const { inventory, settings, templar } = this.ctx;
     const pattern = String(templar.template(play.hosts, { ...play.vars, ...settings.extraVars }, play.pos));
-    let names = inventory.select(pattern, pb.dir);
+    let names = inventory.select(pattern, play.dir);
     if (settings.limit) {
       const allowed = new Set(inventory.select(settings.limit, process.cwd()));
       names = names.filter((n) => allowed.has(n));
@@ -98,7 +99,11 @@ export class Runner {
       ...this.ctx,
       playbook: pb,
       play,
-      playVars: { ...play.vars, ...(await loadVarsFiles(play, pb, templar, settings.extraVars)) },
+      playVars: { ...play.vars, ...(await loadVarsFiles(play, templar, settings.extraVars)) },
+      roleDefaults: { ...play.roleDefaults },
+      roleVars: { ...play.roleVars },
+      roleNames: [...new Set(tasksOf(play.tasks).flatMap((t) => (t.role ? [basename(t.role.path)] : [])))],
+      handlers: [...play.handlers],
       playHosts: names.map((n) => this.host(n)),
       active: names.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable),
       following: (task) => {

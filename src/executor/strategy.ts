@@ -7,11 +7,14 @@
  */
 import pLimit from 'p-limit';
 import type { MetaAction } from '../../modules/meta/index.js';
-import { UserError } from '../core/errors.js';
-import type { Block, Entry, Task } from '../playbook/types.js';
+import { formatPos, UserError, UserErrors } from '../core/errors.js';
+import { type Block, displayName, type Entry, type Task } from '../playbook/types.js';
 import { evalAll } from './conditions.js';
 import { type PlayContext, type RunSettings, taskVars } from './context.js';
 import type { HostState } from './host.js';
+import { inclusions, readIncluded } from './include.js';
+import { failed } from './result.js';
+import { count } from './stats.js';
 import { runTask } from './task.js';
 
 /** Tags filter as Ansible's: `always` runs unless skipped by name, `never` only when asked for. */
@@ -25,6 +28,9 @@ export function selected(s: RunSettings, tags: string[]): boolean {
   return s.tags.some(has);
 }
 
+/** Includes nested deeper than this fail (a file including itself forever). */
+const MAX_DEPTH = 64;
+
 /** How long the hosts that finished a task wait before tsplay says which hosts they wait for. */
 const WAIT_NOTICE_MS = 10_000;
 
@@ -37,6 +43,8 @@ export class Linear {
   ended = false;
   /** Hosts a `meta: end_host` took out of the play (they did not fail). */
   endedHosts = 0;
+  /** How many includes deep the walk is. */
+  private depth = 0;
 
   constructor(private ctx: PlayContext) {
     this.limit = pLimit(Math.max(1, ctx.settings.forks));
@@ -73,6 +81,7 @@ export class Linear {
       if (e.kind === 'block') await this.block(e, live);
       else if (selected(this.ctx.settings, [...this.ctx.play.tags, ...e.tags])) {
         if (e.module.name === 'meta') await this.meta(e, live);
+        else if (e.module.name === 'include_tasks' || e.module.name === 'include_role') await this.include(e, live);
         else await this.task(e, live);
       }
     }
@@ -107,9 +116,72 @@ export class Linear {
     }
   }
 
+  /**
+   * The banner's name: a templated name rendered with the first host's variables, as Ansible
+   * does (left as written when it cannot be), `role : name` in a role.
+   */
+  private banner(task: Task, h: HostState | undefined, name = task.name): string {
+    let shown = name ?? task.action;
+    if (name !== undefined && h && this.ctx.templar.isTemplated(name)) {
+      try {
+        shown = String(this.ctx.templar.template(name, taskVars(this.ctx, h, task), task.pos));
+      } catch {
+        shown = name;
+      }
+    }
+    return task.role ? `${task.role.name} : ${shown}` : shown;
+  }
+
   private async task(task: Task, hosts: HostState[], handler = false): Promise<void> {
-    this.ctx.emit({ kind: 'task_start', name: task.name ?? task.action, module: task.module.name, handler, file: task.pos.file, line: task.pos.line });
+    this.ctx.emit({ kind: 'task_start', name: this.banner(task, hosts[0]), module: task.module.name, handler, file: task.pos.file, line: task.pos.line });
     await this.onAll(hosts, (h) => runTask(this.ctx, h, task).then(() => undefined));
+  }
+
+  /**
+   * include_tasks and include_role: what each host includes is decided first (include.ts), then
+   * each group's tasks run on its hosts, one group after the other. include_tasks says
+   * `included: FILE for HOSTS` for each group, counted ok, as Ansible does; include_role says
+   * nothing. An include nested deeper than MAX_DEPTH fails: a file that includes itself
+   * without end would otherwise never stop.
+   */
+  private async include(task: Task, hosts: HostState[]): Promise<void> {
+    const { ctx } = this;
+    const name = task.name ?? (task.module.name === 'include_role' ? `${task.action} : ${String(task.args.name)}` : task.action);
+    ctx.emit({ kind: 'task_start', name: this.banner(task, hosts[0], name), module: task.module.name, handler: false, file: task.pos.file, line: task.pos.line });
+    const groups = inclusions(ctx, task, hosts);
+    if (task.module.name === 'include_tasks') {
+      for (const g of groups) {
+        ctx.emit({ kind: 'included', file: g.what, hosts: g.hosts.map((h) => h.name), item: g.label });
+        for (const h of g.hosts) count(h, { status: 'ok', result: { changed: false } }, { errors: false, unreachable: false });
+      }
+    }
+    for (const g of groups) {
+      let entries: Entry[];
+      try {
+        if (this.depth >= MAX_DEPTH) throw new Error(`includes nested more than ${MAX_DEPTH} deep at ${formatPos(task.pos)}: does '${g.what}' include itself without end?`);
+        entries = readIncluded(ctx, task, g);
+      } catch (e) {
+        const msg = e instanceof UserErrors || e instanceof UserError ? e.toString() : (e as Error).message;
+        for (const h of g.hosts) this.fail(task, h, msg);
+        continue;
+      }
+      this.depth++;
+      try {
+        await this.entries(entries, g.hosts);
+      } finally {
+        this.depth--;
+      }
+    }
+  }
+
+  /** A host fails a task without running it (what it includes cannot be read). */
+  private fail(task: Task, h: HostState, msg: string): void {
+    const out = failed(msg);
+    count(h, out, { errors: task.ignoreErrors === true, unreachable: false });
+    this.ctx.emit({
+      kind: 'host_result', host: h.name, task: displayName(task), module: task.module.name, status: 'failed', changed: false,
+      ignored: task.ignoreErrors === true, msg, durationMs: 0, result: out.result, noLog: false,
+    });
   }
 
   /**
@@ -123,10 +195,10 @@ export class Linear {
     if (['noop', 'refresh_inventory'].includes(action) && task.when.length) ctx.emit({ kind: 'warning', msg: `${action} task does not support when conditional` });
     const flush: HostState[] = [];
     for (const h of hosts) {
-      ctx.emit({ kind: 'task_start', name: task.name ?? task.action, module: 'meta', handler: false, file: task.pos.file, line: task.pos.line });
+      ctx.emit({ kind: 'task_start', name: this.banner(task, h), module: 'meta', handler: false, file: task.pos.file, line: task.pos.line });
       let holds: boolean;
       try {
-        holds = ['noop', 'refresh_inventory'].includes(action) || evalAll(ctx, task, task.when, taskVars(ctx, h, [task.vars])).ok;
+        holds = ['noop', 'refresh_inventory'].includes(action) || evalAll(ctx, task, task.when, taskVars(ctx, h, task)).ok;
       } catch (e) {
         const msg = e instanceof UserError ? e.toString() : (e as Error).message;
         ctx.emit({ kind: 'warning', msg: `meta: ${action} on ${h.name}: ${msg}` });
@@ -134,7 +206,7 @@ export class Linear {
       }
       if (!holds) {
         const result = { changed: false, skipped: true, skip_reason: `${action} conditional evaluated to False` };
-        ctx.emit({ kind: 'host_result', host: h.name, task: task.name ?? task.action, module: 'meta', status: 'skipped', changed: false, ignored: false, durationMs: 0, result, noLog: false });
+        ctx.emit({ kind: 'host_result', host: h.name, task: displayName(task), module: 'meta', status: 'skipped', changed: false, ignored: false, durationMs: 0, result, noLog: false });
       } else if (action === 'flush_handlers') flush.push(h);
       else if (action === 'end_host') {
         ctx.active = ctx.active.filter((x) => x !== h);
@@ -158,15 +230,12 @@ export class Linear {
 
   /** Runs the handlers notified on `hosts`, in definition order; a handler may notify a later one. */
   async flushHandlers(hosts: HostState[]): Promise<void> {
-    const { ctx } = this;
-    for (const handler of ctx.play.handlers) {
-      const names = [handler.name, ...handler.listen].filter((n): n is string => Boolean(n));
-      const notified = hosts.filter((h) => this.running(h) && names.some((n) => h.notified.has(n)));
+    for (const handler of this.ctx.handlers) {
+      const notified = hosts.filter((h) => this.running(h) && h.notified.has(handler));
       if (notified.length === 0) continue;
-      for (const h of notified) for (const n of names) h.notified.delete(n);
+      for (const h of notified) h.notified.delete(handler);
       await this.task(handler, notified, true);
     }
-    // Every name left was checked when notified (runTask), so none is unknown.
     for (const h of hosts) if (this.running(h)) h.notified.clear();
   }
 

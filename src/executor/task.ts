@@ -3,16 +3,17 @@
  * outcome leaves behind (register, notify, stats) and one event per result. The module run
  * itself is module.ts; look-ahead probing lookahead.ts; become and environment remote.ts.
  *
- * Where the next features enter: blocks are the strategy's walk (strategy.ts), which picks the
- * hosts, as serial batches and a failure budget will; a role is tasks with their own vars layer
- * passed in `layers`; delegation chooses the HostState whose connection runModule uses.
+ * Where the next features enter: blocks, includes and roles are the strategy's walk
+ * (strategy.ts), which picks the hosts, as serial batches and a failure budget will; a role's
+ * variables come with its tasks (context.ts taskVars); delegation chooses the HostState whose
+ * connection runModule uses.
  */
 import { dirname } from 'node:path';
 import { formatPos, UserError } from '../core/errors.js';
 import type { FileDiff } from '../core/module.js';
 import { HANDLER_NOT_FOUND } from '../playbook/parse.js';
 import { loopItems } from '../playbook/loops.js';
-import type { Task } from '../playbook/types.js';
+import { displayName, handlerNames, type Task } from '../playbook/types.js';
 import { boolean } from '../py/bool.js';
 import { markUnsafe, pyStr } from '../template/index.js';
 import { CommandTimeoutError, UnreachableError } from '../transport/index.js';
@@ -39,7 +40,7 @@ function where(task: Task): string {
  */
 async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[], item = 0): Promise<Outcome> {
   if (task.until === undefined) return runOnce(ctx, h, task, layers, item);
-  const render = (v: unknown) => (v === undefined ? undefined : ctx.templar.template(v, taskVars(ctx, h, layers), task.pos));
+  const render = (v: unknown) => (v === undefined ? undefined : ctx.templar.template(v, taskVars(ctx, h, task, layers), task.pos));
   const [r, d] = [render(task.retries), render(task.delay)];
   const retries = r === undefined ? 3 : Number(r);
   const delay = d === undefined ? 5 : Number(d);
@@ -53,10 +54,10 @@ async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[
     if (out.status === 'skipped' || out.status === 'unreachable') return out;
     out = counted(out, attempt);
     if (total === 1) return out;
-    const vars = taskVars(ctx, h, [...layers, task.register ? { [task.register]: out.result } : {}]);
+    const vars = taskVars(ctx, h, task, [...layers, task.register ? { [task.register]: out.result } : {}]);
     if (evalAll(ctx, task, task.until, vars).ok) return out;
     if (attempt < total) {
-      ctx.emit({ kind: 'retry', host: h.name, task: task.name ?? task.action, left: total - attempt });
+      ctx.emit({ kind: 'retry', host: h.name, task: displayName(task), left: total - attempt });
       // What the next attempt probes must be read again.
       h.probes.clear({ keepLookingAhead: false });
       await new Promise((r) => setTimeout(r, Math.max(0, delay) * 1000));
@@ -68,7 +69,7 @@ async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[
 }
 
 async function runOnce(ctx: PlayContext, h: HostState, task: Task, layers: Vars[], item = 0): Promise<Outcome> {
-  const vars = taskVars(ctx, h, layers);
+  const vars = taskVars(ctx, h, task, layers);
   try {
     const when = evalAll(ctx, task, task.when, vars);
     if (!when.ok) return skipped({ skip_reason: 'Conditional result was False', false_condition: when.failedOn });
@@ -81,7 +82,8 @@ async function runOnce(ctx: PlayContext, h: HostState, task: Task, layers: Vars[
   }
 }
 
-function itemLabel(task: Task, item: unknown, ctx: PlayContext, vars: Vars): string {
+/** How a loop item is shown: `(item=...)`. */
+export function itemLabel(task: Task, item: unknown, ctx: PlayContext, vars: Vars): string {
   // As Ansible: a no_log task's items (and their labels) are shown as None.
   if (task.noLog) return 'None';
   // As Ansible prints them: Python's str() of the item or label (['x', 1], True, None).
@@ -95,7 +97,7 @@ type Emit = (out: Outcome, item?: string, loop?: boolean) => void;
 async function runLoop(ctx: PlayContext, h: HostState, task: Task, emit: Emit): Promise<Outcome> {
   let items: unknown[];
   try {
-    items = loopItems(task.loopWith, ctx.templar.template(task.loop, taskVars(ctx, h, [task.vars]), task.pos), dirname(task.pos.file));
+    items = loopItems(task.loopWith, ctx.templar.template(task.loop, taskVars(ctx, h, task), task.pos), dirname(task.pos.file));
   } catch (e) {
     const out = failed(e instanceof UserError ? e.toString() : `${(e as Error).message} in ${where(task)}`);
     emit(out);
@@ -111,10 +113,10 @@ async function runItems(ctx: PlayContext, h: HostState, task: Task, items: unkno
   const diffs: FileDiff[] = [];
   for (const [i, item] of items.entries()) {
     const lv = loopVars(task, item, i);
-    const o = await runItem(ctx, h, task, [task.vars, lv], i);
+    const o = await runItem(ctx, h, task, [lv], i);
     results.push({ ...o.result, ...lv });
     if (o.diff) diffs.push(...o.diff);
-    emit(o, itemLabel(task, item, ctx, taskVars(ctx, h, [task.vars, lv])));
+    emit(o, itemLabel(task, item, ctx, taskVars(ctx, h, task, [lv])));
     if (o.status === 'unreachable') return o;
   }
   // An empty loop is skipped, as in Ansible ("No items in the list").
@@ -139,14 +141,14 @@ type Resolved = Task & { ignoreErrors: boolean; noLog: boolean; checkMode?: bool
  */
 function resolve(ctx: PlayContext, h: HostState, task: Task): { task: Resolved; notify: string[]; error?: string } {
   let vars: Vars | undefined;
-  const render = (v: string) => ctx.templar.template(v, (vars ??= taskVars(ctx, h, [task.vars])), task.pos);
+  const render = (v: string) => ctx.templar.template(v, (vars ??= taskVars(ctx, h, task)), task.pos);
   const flag = (v: boolean | string | undefined) => (typeof v === 'string' ? boolean(render(v), false) : v);
   try {
     const resolved = { ...task, parsed: task, ignoreErrors: flag(task.ignoreErrors)!, noLog: flag(task.noLog)!, checkMode: flag(task.checkMode) };
     const templated = task.notify.map((n) => ctx.templar.isTemplated(n));
     const notify = task.notify.map((n, i) => (templated[i] ? String(render(n)) : n));
     // Literal names were checked before the run; only rendered ones are checked here.
-    const unknown = notify.find((n, i) => templated[i] && !ctx.play.handlers.some((x) => x.name === n || x.listen.includes(n)));
+    const unknown = notify.find((n, i) => templated[i] && !ctx.handlers.some((x) => handlerNames(x).includes(n)));
     if (unknown !== undefined) {
       return { task: resolved, notify: [], error: `${HANDLER_NOT_FOUND(unknown)} (notify of ${where(task)})` };
     }
@@ -162,7 +164,7 @@ function resolve(ctx: PlayContext, h: HostState, task: Task): { task: Resolved; 
 export async function runTask(ctx: PlayContext, h: HostState, original: Task): Promise<Outcome> {
   const started = Date.now();
   const { task, notify, error } = resolve(ctx, h, original);
-  const name = task.name ?? task.action;
+  const name = displayName(task);
   const emit: Emit = (out, item, loop) =>
     ctx.emit({
       kind: 'host_result', host: h.name, task: name, module: task.module.name, status: out.status, changed: Boolean(out.result.changed),
@@ -176,11 +178,23 @@ export async function runTask(ctx: PlayContext, h: HostState, original: Task): P
     out = failed(error);
     emit(out);
   } else if (task.loop === undefined) {
-    out = await runItem(ctx, h, task, [task.vars]);
+    out = await runItem(ctx, h, task, []);
     emit(out);
   } else out = await runLoop(ctx, h, task, emit);
   settle(ctx, h, task, out, notify);
   return out;
+}
+
+/**
+ * The handlers a notification reaches, as ansible-core 2.14 finds them: by name (or `role :
+ * name`), the last handler loaded with that name; by topic, every handler that listens to it
+ * (one per name).
+ */
+function notified(handlers: Task[], name: string): Task[] {
+  const named = [...handlers].reverse().find((x) => x.name !== undefined && handlerNames(x).slice(0, x.role ? 2 : 1).includes(name));
+  const seen = new Set<string | undefined>();
+  const listening = handlers.filter((x) => x.listen.includes(name) && !(x.name !== undefined && seen.has(x.name)) && seen.add(x.name));
+  return [...(named ? [named] : []), ...listening];
 }
 
 /** What an outcome leaves on the host: the registered result, the stats, the handlers notified. */
@@ -194,5 +208,5 @@ function settle(ctx: PlayContext, h: HostState, task: Resolved, out: Outcome, no
   }
   count(h, out, { errors: task.ignoreErrors, unreachable: ctx.play.ignoreUnreachable ?? false });
   // Ignored failures notify no handler.
-  if (out.status === 'changed') for (const n of notify) h.notified.add(n);
+  if (out.status === 'changed') for (const n of notify) for (const handler of notified(ctx.handlers, n)) h.notified.add(handler);
 }

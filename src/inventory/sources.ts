@@ -20,10 +20,10 @@ import { parseYamlInventory } from './yamlinv.js';
 const IGNORED = /^\.|^host_vars$|^group_vars$|^vars_plugins$|(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/;
 const YAML_EXTS = ['.yml', '.yaml', '.json'];
 
-/** os.path.expanduser + expandvars + abspath, as Ansible's unfrackpath(follow=False). */
-export function unfrackPath(path: string, cwd: string): string {
-  let p = path.replace(/\$(\w+)|\$\{([^}]*)\}/g, (m, a: string | undefined, b: string | undefined) => process.env[(a ?? b)!] ?? m);
-  if (p === '~' || p.startsWith('~/')) p = homedir() + p.slice(1);
+/** os.path.expanduser + expandvars + abspath, as Ansible's unfrackpath(follow=False), in the environment given. */
+export function unfrackPath(path: string, cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+  let p = path.replace(/\$(\w+)|\$\{([^}]*)\}/g, (m, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? m);
+  if (p === '~' || p.startsWith('~/')) p = (env.HOME ?? homedir()) + p.slice(1);
   return resolve(cwd, p);
 }
 

@@ -40,7 +40,9 @@ export type Event =
       noLog: boolean;
     }
   | { kind: 'host_command'; host: string; task: string; phase: 'probe' | 'apply'; script: string; rc: number; stdout: string; stderr: string }
-  | { kind: 'warning'; msg: string }
+  | { kind: 'warning'; msg: string; deprecation?: boolean }
+  /** include_tasks brought a file in for these hosts (one loop item's, with `item`). */
+  | { kind: 'included'; file: string; hosts: string[]; item?: string }
   /** A task's `until` did not hold yet: it runs again (Ansible's FAILED - RETRYING line). */
   | { kind: 'retry'; host: string; task: string; left: number }
   | { kind: 'no_hosts_left' }

@@ -70,7 +70,8 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
     if (e.stderr) out.push(...e.stderr.trimEnd().split('\n').map((l) => `<${e.host}> (stderr) ${l}`));
     return out.join('\n');
   },
-  warning: (e) => `[WARNING]: ${e.msg}`,
+  warning: (e) => `[${e.deprecation ? 'DEPRECATION WARNING' : 'WARNING'}]: ${e.msg}`,
+  included: (e) => `included: ${e.file} for ${e.hosts.join(', ')}${e.item === undefined ? '' : ` => (item=${e.item})`}`,
   retry: (e) => `FAILED - RETRYING: [${e.host}]: ${e.task} (${e.left} retries left).`,
   no_hosts_left: () => banner('NO MORE HOSTS LEFT'),
   recap: (e) => {

@@ -7,8 +7,11 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ModuleDef } from '../core/module.js';
 import { closest } from '../core/suggest.js';
 import { booleanOf } from '../py/bool.js';
+import { BOOL_STRING } from './schema.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false, verbose: true });
+// include_tasks' and include_role's `apply` take task keywords, whose booleans may be spelled as Ansible spells them.
+ajv.addFormat('ansible-bool', BOOL_STRING);
 const compiled = new WeakMap<object, ValidateFunction>();
 
 export interface ArgProblem {

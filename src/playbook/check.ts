@@ -21,7 +21,7 @@ const MAGIC = [
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'play_hosts',
   'ansible_play_hosts', 'ansible_play_batch', 'playbook_dir', 'omit', 'ansible_check_mode', 'ansible_diff_mode',
   'ansible_facts', 'ansible_loop_var', 'environment', 'True', 'False', 'None', 'true', 'false', 'none',
-  'range', 'loop', 'lookup', 'query', 'q', 'cycler', 'joiner', 'dict', 'lipsum',
+  'range', 'loop', 'lookup', 'query', 'q', 'cycler', 'joiner', 'dict', 'lipsum', 'role_names',
 ];
 const GUARD_FILTERS = new Set(['default', 'd', 'mandatory']);
 const GUARD_TESTS = new Set(['defined', 'undefined']);
@@ -143,7 +143,7 @@ function checkSource(t: Task, dir: string, templar: Templar): void {
   const kind = t.module.name === 'copy' ? 'files' : t.module.name === 'template' ? 'templates' : undefined;
   const src = (t.args as Record<string, unknown>).src;
   if (!kind || typeof src !== 'string' || templar.isTemplated(src)) return;
-  const file = findSource(dir, kind, src);
+  const file = findSource(dir, kind, src, t.role?.path);
   if (!file || !statSync(file).isFile()) return; // the task says so itself when it runs
   const bytes = readFileSync(file);
   refuseVaulted(bytes, file);
@@ -165,10 +165,11 @@ export function preflight(books: Playbook[], inventory: Inventory, templar: Temp
   for (const b of books) {
     for (const play of b.plays) {
       const templatedFiles = play.varsFiles.some((f) => f.includes('{{'));
-      const fileNames = play.varsFiles.filter((f) => !f.includes('{{')).flatMap((f) => keysOf(loadYamlFile(isAbsolute(f) ? f : join(b.dir, f))));
-      const playNames = new Set([...MAGIC, ...inventoryNames, ...runWide, ...keysOf(play.vars), ...fileNames]);
+      const fileNames = play.varsFiles.filter((f) => !f.includes('{{')).flatMap((f) => keysOf(loadYamlFile(isAbsolute(f) ? f : join(play.dir, f))));
+      const playNames = new Set([...MAGIC, ...inventoryNames, ...runWide, ...keysOf(play.vars), ...fileNames, ...keysOf(play.roleDefaults), ...keysOf(play.roleVars)]);
       for (const t of allTasks(play)) {
-        const known = new Set([...playNames, ...keysOf(t.vars), t.loopControl.loop_var, ...(t.loopControl.index_var ? [t.loopControl.index_var, 'ansible_index_var'] : [])]);
+        const roleNames = t.role ? [...keysOf(t.role.defaults), ...keysOf(t.role.vars), ...keysOf(t.role.params), 'role_name', 'role_path'] : [];
+        const known = new Set([...playNames, ...roleNames, ...keysOf(t.vars), t.loopControl.loop_var, ...(t.loopControl.index_var ? [t.loopControl.index_var, 'ansible_index_var'] : [])]);
         const check = (text: string, pos: SourcePos | undefined, expression: boolean, what: string) => {
           try {
             templar.compileCheck(expression ? `{{ ${text} }}` : text, pos ?? t.pos);
@@ -191,7 +192,7 @@ export function preflight(books: Playbook[], inventory: Inventory, templar: Temp
         const loopKey = Object.keys(t.source).find((k) => k === 'loop' || k.startsWith('with_'));
         if (typeof t.loop === 'string') check(t.loop, loopKey === undefined ? t.pos : posOf(t.source, loopKey), false, loopKey ?? 'loop');
         else for (const [s, path] of strings(t.loop)) check(s, posAt(t.loop, path), false, 'loop');
-        collect(errors, () => checkSource(t, b.dir, templar));
+        collect(errors, () => checkSource(t, play.dir, templar));
       }
     }
   }

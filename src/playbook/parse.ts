@@ -1,23 +1,34 @@
 /**
  * Playbook parsing and validation before any host is contacted: play and task keywords against
- * their schemas (schema.ts), unknown modules (with the closest name), and module args against
- * each module's schema.
- * All problems are collected and reported together, each with file:line:column.
+ * their schemas (schema.ts), unknown modules (with the closest name), module args against each
+ * module's schema, and everything brought in statically: import_playbook, roles, import_role,
+ * import_tasks. All problems are collected and reported together, each with file:line:column.
  */
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError, UserErrors } from '../core/errors.js';
-import { parseEntries } from './entries.js';
-import { type Play, type Playbook, type Task, tasksOf } from './types.js';
-import { PlaySchema } from './schema.js';
-import { asBool, boolOrTemplate, checkKeys, Collector, isObj, isTemplate, type Obj, strList, tagList } from './task.js';
+import { type ParseCtx, parseEntries, roleReader } from './entries.js';
+import { loadRole, roleEntry, type RoleSet } from './roles.js';
+import { type Entry, handlerNames, type Play, type Playbook, type Task, tasksOf } from './types.js';
+import { ImportPlaybookSchema, PlaySchema } from './schema.js';
+import { asBool, boolOrTemplate, checkKeys, Collector, inside, isObj, isTemplate, type Obj, strList, tagList, TOP } from './task.js';
 import { loadYamlFile, posOf } from './yaml.js';
+
+/** What the configuration (src/cli/config.ts: ansible.cfg, ANSIBLE_*) gives the reading of playbooks. */
+export interface LoadOptions {
+  /** Where roles are looked for after roles/ beside the playbook (roles_path). */
+  rolesPath?: string[];
+  /** become and become_user of plays that do not set them. */
+  become?: boolean;
+  becomeUser?: string;
+}
 
 export const HANDLER_NOT_FOUND = (n: string) => `The requested handler '${n}' was not found in either the main handlers list nor in the listening handlers list`;
 
 /** As ansible-playbook: notifying what no handler of the play is named or listens to is an error, found here for every literal name. */
 function checkNotify(play: Play, c: Collector): void {
   if (play.handlers.some((h) => h.name?.includes('{{'))) return; // known only at run time
-  const known = new Set(play.handlers.flatMap((h) => [...(h.name !== undefined ? [h.name] : []), ...h.listen]));
+  const known = new Set(play.handlers.flatMap(handlerNames));
   const hint = known.size ? `the play's handlers and topics: ${[...known].map((x) => `'${x}'`).join(', ')}` : 'the play has no handlers: add one under handlers:';
   for (const t of [...tasksOf(play.preTasks), ...tasksOf(play.tasks), ...tasksOf(play.postTasks), ...play.handlers]) {
     const raw = (t.source as Obj | undefined)?.notify;
@@ -29,30 +40,56 @@ function checkNotify(play: Play, c: Collector): void {
   }
 }
 
-function parsePlay(raw: unknown, file: string, c: Collector): Play | undefined {
+function parsePlay(raw: unknown, file: string, c: Collector, opts: LoadOptions, warnings: string[]): Play | undefined {
   if (!isObj(raw)) {
     c.add('a play must be a mapping with hosts: and tasks:', posOf(raw) ?? { file });
     return undefined;
   }
   checkKeys(raw, PlaySchema, 'play', c);
-  const play = parsePlayBody(raw, file, c);
+  const play = parsePlayBody(raw, file, c, opts, warnings);
   checkNotify(play, c);
   return play;
 }
 
-function parsePlayBody(raw: Obj, file: string, c: Collector): Play {
+/** A play's roles, in order, as blocks (their handlers and variables go to the play's RoleSet). */
+function playRoles(list: unknown, file: string, pc: ParseCtx): Entry[] {
+  if (!Array.isArray(list)) return [];
+  const out: Entry[] = [];
+  for (const raw of list) {
+    const entry = roleEntry(raw, pc.c, file);
+    const role = entry && loadRole(entry.spec, roleReader(pc), inside(TOP, entry.keywords));
+    if (!role) continue;
+    Object.assign(pc.play.defaults, role.loaded.exportDefaults);
+    Object.assign(pc.play.vars, role.loaded.exportVars);
+    out.push(role.block);
+  }
+  return out;
+}
+
+function parsePlayBody(raw: Obj, file: string, c: Collector, opts: LoadOptions, warnings: string[]): Play {
+  const dir = dirname(file);
+  const roles: RoleSet = { seen: new Set(), handlers: [], defaults: {}, vars: {} };
+  const pc: ParseCtx = { c, pbDir: dir, rolesPath: opts.rolesPath ?? [], stack: [file], play: roles, warnings };
+  const preTasks = parseEntries(raw.pre_tasks, file, pc);
+  // As Ansible compiles a play: the roles run first in the tasks section.
+  const tasks = [...playRoles(raw.roles, file, pc), ...parseEntries(raw.tasks, file, pc)];
+  const postTasks = parseEntries(raw.post_tasks, file, pc);
+  const handlers = parseEntries(raw.handlers, file, pc, TOP, true) as Task[];
   return {
     name: raw.name === undefined || raw.name === null ? undefined : String(raw.name),
     hosts: Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts ?? ''),
     vars: isObj(raw.vars) ? raw.vars : {},
     varsFiles: strList(raw.vars_files),
     gatherFacts: asBool(raw.gather_facts) ?? true,
-    become: boolOrTemplate(raw.become) ?? false,
-    becomeUser: raw.become_user === undefined ? 'root' : String(raw.become_user),
-    preTasks: parseEntries(raw.pre_tasks, file, c),
-    tasks: parseEntries(raw.tasks, file, c),
-    postTasks: parseEntries(raw.post_tasks, file, c),
-    handlers: parseEntries(raw.handlers, file, c, true) as Task[],
+    become: boolOrTemplate(raw.become) ?? opts.become ?? false,
+    becomeUser: raw.become_user === undefined ? (opts.becomeUser ?? 'root') : String(raw.become_user),
+    preTasks,
+    tasks,
+    postTasks,
+    handlers: [...roles.handlers, ...handlers],
+    roleDefaults: roles.defaults,
+    roleVars: roles.vars,
+    rolesSeen: roles.seen,
     tags: tagList(raw.tags),
     environment: isObj(raw.environment) ? raw.environment : undefined,
     anyErrorsFatal: asBool(raw.any_errors_fatal) ?? false,
@@ -64,24 +101,50 @@ function parsePlayBody(raw: Obj, file: string, c: Collector): Play {
     // A templated play-level no_log hides, rather than risk showing what it was meant to hide.
     noLog: isTemplate(raw.no_log) || (asBool(raw.no_log) ?? false),
     pos: posOf(raw) ?? { file },
+    dir,
   };
 }
 
-/** Loads and validates a playbook file; throws UserErrors listing every problem found. */
-export function loadPlaybook(path: string): Playbook {
-  const file = resolve(path);
+/** The plays of a playbook file, those of the playbooks it imports in their place. */
+function parsePlays(file: string, c: Collector, opts: LoadOptions, warnings: string[], stack: string[]): Play[] {
   const data = loadYamlFile(file);
-  const c = new Collector();
   // As ansible-playbook refuses them (tsplay's exit 5).
   if (data === null) throw new UserErrors([new UserError('Empty playbook, nothing to do', { file, line: 1 }, "add a play: '- hosts: all' and its tasks")]);
   if (Array.isArray(data) && data.length === 0) throw new UserErrors([new UserError('A playbook must contain at least one play', posOf(data) ?? { file, line: 1 }, "add a play: '- hosts: all' and its tasks")]);
   if (!Array.isArray(data)) {
     throw new UserErrors([new UserError('a playbook must be a list of plays', posOf(data) ?? { file, line: 1 }, "start with '- hosts: all'")]);
   }
-  const plays = data.map((p) => parsePlay(p, file, c)).filter((p): p is Play => p !== undefined);
+  const plays: Play[] = [];
+  for (const raw of data) {
+    if (!isObj(raw) || !('import_playbook' in raw)) {
+      const play = parsePlay(raw, file, c, opts, warnings);
+      if (play) plays.push(play);
+      continue;
+    }
+    checkKeys(raw, ImportPlaybookSchema, 'import_playbook', c);
+    const name = String(raw.import_playbook ?? '');
+    const path = isAbsolute(name) ? name : join(dirname(file), name);
+    if (name.includes('{{')) c.add(`import_playbook needs a file name known before the run, not '${name}'`, posOf(raw, 'import_playbook'));
+    else if (!existsSync(path)) c.add(`import_playbook: no playbook '${name}'`, posOf(raw, 'import_playbook'), `looked for ${path}`);
+    else if (stack.includes(path)) c.add(`import_playbook cycle: ${[...stack.slice(stack.indexOf(path)), path].join(' -> ')}`, posOf(raw, 'import_playbook'));
+    else {
+      const vars = isObj(raw.vars) ? raw.vars : {};
+      const tags = tagList(raw.tags);
+      for (const p of parsePlays(path, c, opts, warnings, [...stack, path])) plays.push({ ...p, vars: { ...p.vars, ...vars }, tags: [...tags, ...p.tags] });
+    }
+  }
+  return plays;
+}
+
+/** Loads and validates a playbook file; throws UserErrors listing every problem found. */
+export function loadPlaybook(path: string, opts: LoadOptions = {}): Playbook {
+  const file = resolve(path);
+  const c = new Collector();
+  const warnings: string[] = [];
+  const plays = parsePlays(file, c, opts, warnings, [file]);
   // In file order, whichever check found them.
   const at = (e: UserError) => [e.pos?.line ?? 0, e.pos?.col ?? 0];
   c.errors.sort((a, b) => at(a)[0]! - at(b)[0]! || at(a)[1]! - at(b)[1]!);
   if (c.errors.length) throw new UserErrors(c.errors);
-  return { file, dir: dirname(file), plays };
+  return { file, dir: dirname(file), plays, warnings: [...new Set(warnings)], rolesPath: opts.rolesPath ?? [] };
 }

@@ -8,7 +8,7 @@ import { type TSchema, Type } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 
 /** Ansible's boolean spellings, or a template deciding at run time. */
-const BOOL_STRING = /^(yes|no|true|false|on|off|y|n|1|0|\{\{.*\}\})$/is;
+export const BOOL_STRING = /^(yes|no|true|false|on|off|y|n|1|0|\{\{.*\}\})$/is;
 
 const Str = Type.Union([Type.String(), Type.Number()], { description: 'a string' });
 const Bool = Type.Union([Type.Boolean(), Type.String({ format: 'ansible-bool' })], { description: 'a boolean (true/false, yes/no, or a template)' });
@@ -40,6 +40,7 @@ export const PlaySchema = Type.Object(
       remote_user: Str,
       connection: Type.Union([Type.Literal('ssh'), Type.Literal('local')], { description: "'ssh' or 'local'" }),
       pre_tasks: TaskList,
+      roles: Type.Array(Type.Unknown(), { description: 'a list of roles (names, or mappings with role: and its keywords and parameters)' }),
       tasks: TaskList,
       post_tasks: TaskList,
       handlers: TaskList,
@@ -119,7 +120,13 @@ export const BlockSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export type KeywordSchema = typeof PlaySchema | typeof TaskSchema | typeof HandlerSchema | typeof BlockSchema;
+/** A play-level `- import_playbook: FILE`, with the vars and tags it gives the plays it brings in. */
+export const ImportPlaybookSchema = Type.Object(
+  { import_playbook: Type.String({ minLength: 1, description: 'a playbook file' }), ...optional({ name: Str, vars: Mapping, tags: Tags }) },
+  { additionalProperties: false },
+);
+
+export type KeywordSchema = typeof PlaySchema | typeof TaskSchema | typeof HandlerSchema | typeof BlockSchema | typeof ImportPlaybookSchema;
 
 export const PLAY_KEYS = Object.keys(PlaySchema.properties);
 export const HANDLER_KEYS = Object.keys(HandlerSchema.properties);

@@ -10,14 +10,12 @@ import { findModule, moduleNames } from '../../modules/index.js';
 import { checkArgs } from './args.js';
 import { LOOKUPS, type Lookup } from './loops.js';
 import { parseKV } from './kv.js';
-import type { Task } from './types.js';
+import type { Scope, Task } from './types.js';
 import { checkKeywords, HANDLER_KEYS, HandlerSchema, INHERITED, type KeywordSchema, TASK_KEYS, TaskSchema } from './schema.js';
 import { posAt, posOf } from './yaml.js';
 
 /** Ansible keywords that tsplay does not run yet: reported, never ignored. */
 export const NOT_YET: Record<string, string> = {
-  include_tasks: 'include_tasks', import_tasks: 'import_tasks', include_role: 'include_role',
-  import_role: 'import_role', roles: 'roles', import_playbook: 'import_playbook', include: 'include',
   delegate_to: 'delegate_to', run_once: 'run_once', async: 'async', poll: 'async/poll', local_action: 'local_action', action: 'action:',
   delegate_facts: 'delegate_facts',
   serial: 'serial', max_fail_percentage: 'max_fail_percentage', strategy: 'strategy',
@@ -82,17 +80,6 @@ export function boolOrTemplate(v: unknown): boolean | string | undefined {
   return isTemplate(v) ? v : asBool(v);
 }
 
-/** What enclosing blocks give the tasks inside them. */
-export interface Scope {
-  /** Conditions of the enclosing blocks, outermost first: checked before the task's own. */
-  when: string[];
-  tags: string[];
-  vars: Obj;
-  environment?: Obj;
-  /** The other inheritable keywords (schema.ts INHERITED) as written, the innermost block's winning. */
-  keywords: Obj;
-}
-
 export const TOP: Scope = { when: [], tags: [], vars: {}, keywords: {} };
 
 /** The scope inside a block: its keywords added to the enclosing scope's. */
@@ -104,6 +91,7 @@ export function inside(scope: Scope, raw: Obj): Scope {
     vars: { ...scope.vars, ...(isObj(raw.vars) ? raw.vars : {}) },
     environment: isObj(raw.environment) ? { ...scope.environment, ...raw.environment } : scope.environment,
     keywords: { ...scope.keywords, ...Object.fromEntries(INHERITED.filter(set).map((k) => [k, raw[k]])) },
+    role: scope.role,
   };
 }
 
@@ -177,6 +165,8 @@ export function parseTask(raw: unknown, file: string, c: Collector, isHandler: b
     timeout: kw.timeout === undefined || isTemplate(kw.timeout) ? kw.timeout : Number(kw.timeout),
     pos: posOf(raw) ?? { file },
     source: raw,
+    role: scope.role,
+    scope,
   };
 }
 

@@ -9,6 +9,36 @@ export interface LoopControl {
 }
 
 /**
+ * A role as its tasks see it: where it is, and its variables (dependencies' and parents' merged
+ * in, as ansible-core's Role.get_default_vars / get_vars / get_role_params give them).
+ */
+export interface RoleRef {
+  /** The name as the play wrote it (`common`, or a path): tasks print as `NAME : task`. */
+  name: string;
+  /** The role's folder (role_path): its files/ and templates/ are looked in first. */
+  path: string;
+  /** defaults/: the lowest precedence of all. */
+  defaults: Record<string, unknown>;
+  /** vars/ (over the vars: of its entry): above play vars_files. */
+  vars: Record<string, unknown>;
+  /** Parameters of its entry (`- { role: x, port: 80 }`): above set_fact. */
+  params: Record<string, unknown>;
+}
+
+/** What enclosing blocks (and imports, includes' apply, a role's entry) give the tasks inside them. */
+export interface Scope {
+  /** Conditions of the enclosing blocks, outermost first: checked before the task's own. */
+  when: string[];
+  tags: string[];
+  vars: Record<string, unknown>;
+  environment?: Record<string, unknown>;
+  /** The other inheritable keywords (schema.ts INHERITED) as written, the innermost block's winning. */
+  keywords: Record<string, unknown>;
+  /** The role whose tasks these are. */
+  role?: RoleRef;
+}
+
+/**
  * One task after parsing: a module with its raw (untemplated) args and the task keywords, the
  * keywords of its enclosing blocks already applied (when prepended, tags and vars merged, the
  * others inherited where the task does not set them), as Ansible resolves them.
@@ -51,6 +81,21 @@ export interface Task {
   pos: SourcePos;
   /** The task mapping as written, for positions of its keys in later checks. */
   source: Record<string, unknown>;
+  role?: RoleRef;
+  /** What the enclosing blocks gave it: include_tasks and include_role hand it to what they include. */
+  scope: Scope;
+}
+
+/** The names a handler answers to: its name (also as `role : name` in a role) and its listen topics. */
+export function handlerNames(h: Task): string[] {
+  const named = h.name === undefined ? [] : h.role ? [h.name, `${h.role.name} : ${h.name}`] : [h.name];
+  return [...named, ...h.listen];
+}
+
+/** The name a task is shown by: `role : name` in a role, as Ansible prints it. */
+export function displayName(task: Task): string {
+  const name = task.name ?? task.action;
+  return task.role ? `${task.role.name} : ${name}` : name;
 }
 
 /**
@@ -80,7 +125,13 @@ export interface Play {
   preTasks: Entry[];
   tasks: Entry[];
   postTasks: Entry[];
+  /** The roles' handlers first (in role order), then the play's. */
   handlers: Task[];
+  /** Every role of `roles:` and import_role: their defaults and vars are seen by the whole play, as in Ansible. */
+  roleDefaults: Record<string, unknown>;
+  roleVars: Record<string, unknown>;
+  /** Each role (with its parameters) that ran: a dependency runs once per play, include_role's too. */
+  rolesSeen: Set<string>;
   tags: string[];
   environment?: Record<string, unknown>;
   anyErrorsFatal: boolean;
@@ -92,12 +143,18 @@ export interface Play {
   diff?: boolean;
   noLog: boolean;
   pos: SourcePos;
+  /** The folder of the playbook file the play is in (import_playbook may bring plays from another): vars_files and roles are found from it. */
+  dir: string;
 }
 
 export interface Playbook {
   file: string;
   dir: string;
   plays: Play[];
+  /** Deprecation warnings, said once before the playbook runs. */
+  warnings: string[];
+  /** Where its roles were looked for (include_role looks there too). */
+  rolesPath: string[];
 }
 
 /** The tasks of a list of entries, in the order the linear strategy meets them (block, rescue, always). */

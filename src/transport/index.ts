@@ -13,6 +13,10 @@ export interface TransportSettings {
   connectTimeoutMs: number;
   keepaliveMs: number;
   sshConfig?: string;
+  /** ansible.cfg's remote_user: the login user of a host whose variables (and play) give none, ahead of ~/.ssh/config's User. */
+  remoteUser?: string;
+  /** ansible.cfg's private_key_file: the key of a host whose variables give none, ahead of ~/.ssh/config's IdentityFile. */
+  privateKeyFile?: string;
 }
 
 function optNumber(v: unknown): number | undefined {
@@ -37,8 +41,8 @@ export function createTransport(name: string, vars: Record<string, unknown>, set
     {
       host: optString(vars.ansible_host) ?? optString(vars.ansible_ssh_host) ?? name,
       port,
-      user: optString(vars.ansible_user ?? vars.ansible_ssh_user),
-      keyFile: optString(vars.ansible_ssh_private_key_file ?? vars.ansible_private_key_file),
+      user: optString(vars.ansible_user ?? vars.ansible_ssh_user) ?? optString(settings.remoteUser),
+      keyFile: optString(vars.ansible_ssh_private_key_file ?? vars.ansible_private_key_file) ?? optString(settings.privateKeyFile),
       password: optString(vars.ansible_password ?? vars.ansible_ssh_pass),
       // In the order ssh gets them (common args, then extra args); the first value wins.
       ...aliveOptions(`${optString(vars.ansible_ssh_common_args) ?? ''} ${optString(vars.ansible_ssh_extra_args) ?? ''}`),

@@ -189,6 +189,12 @@ const NEEDS: Record<string, string[]> = {
   debug: ['noop', 'invalid'],
   // meta's actions are the executor's (test/fixtures/lang); the module runs noop.
   meta: ['noop', 'invalid'],
+  // Includes and imports are the parser's and the strategy's (test/fixtures/lang); their fixtures check the schema.
+  include_tasks: ['invalid'],
+  import_tasks: ['invalid'],
+  include: ['invalid'],
+  include_role: ['invalid'],
+  import_role: ['invalid'],
   assert: ['noop', 'failure', 'invalid'],
   fail: ['failure', 'invalid'],
   set_fact: ['noop', 'invalid'],
