@@ -21,7 +21,7 @@ const MAGIC = [
   'inventory_hostname', 'inventory_hostname_short', 'group_names', 'groups', 'hostvars', 'play_hosts',
   'ansible_play_hosts', 'ansible_play_batch', 'playbook_dir', 'omit', 'ansible_check_mode', 'ansible_diff_mode',
   'ansible_facts', 'ansible_loop_var', 'environment', 'True', 'False', 'None', 'true', 'false', 'none',
-  'range', 'loop', 'lookup', 'query', 'q', 'cycler', 'joiner', 'dict', 'lipsum', 'role_names',
+  'range', 'loop', 'lookup', 'query', 'q', 'cycler', 'joiner', 'dict', 'lipsum', 'role_names', 'Undefined',
 ];
 const GUARD_FILTERS = new Set(['default', 'd', 'mandatory']);
 const GUARD_TESTS = new Set(['defined', 'undefined']);

@@ -1,14 +1,16 @@
 /**
  * Global functions templates can call: Jinja's `range`, `dict`, `namespace`, `cycler`,
- * `joiner`, and Ansible's `lookup` / `query` with the lookup plugins that need nothing but the
- * controller (`env`, `vars`, `file`, `template`, `items`, `list`). They are called with the
- * render context as `this`, which carries the session (variables, file reader).
+ * `joiner`, and Ansible's `lookup` / `query` (alias `q`), which run a lookup plugin on the
+ * controller (lookups-data.ts, lookups-files.ts, lookups-password.ts). They are called with the
+ * render context as `this`, which carries the session (variables, rendering, warnings).
  */
 import { splitArgs } from './callargs.js';
 import { namespaces, type PyContext } from './runtime.js';
-import { Undef, fail, isMapping, pyStr, pyTruthy, setKey } from './pyvalues.js';
-import { flatten } from './filters-lists.js';
-import { Frame } from './nunjucks.js';
+import { TemplateError, Undef, UndefinedVariableError, fail, isMapping, norm, pyStr, pyTruthy, setKey } from './pyvalues.js';
+import { lookupCall, type Plugin } from './lookups.js';
+import { DATA_LOOKUPS } from './lookups-data.js';
+import { FILE_LOOKUPS } from './lookups-files.js';
+import { password } from './lookups-password.js';
 
 type Global = (this: PyContext, ...args: unknown[]) => unknown;
 
@@ -28,38 +30,35 @@ function range(this: PyContext, ...raw: unknown[]): number[] {
   return out;
 }
 
-type Plugin = (ctx: PyContext, terms: unknown[], kw: Record<string, unknown>) => unknown[];
+const PLUGINS: Record<string, Plugin> = { ...DATA_LOOKUPS, ...FILE_LOOKUPS, password };
 
-const PLUGINS: Record<string, Plugin> = {
-  env: (_ctx, terms, kw) => terms.map((t) => process.env[pyStr(t)] ?? (kw.default !== undefined ? kw.default : '')),
-  vars: (ctx, terms, kw) =>
-    terms.map((t) => {
-      const v = ctx.py.lookup(pyStr(t));
-      if (!(v instanceof Undef)) return v;
-      return kw.default !== undefined ? kw.default : fail(`No variable found with this name: ${pyStr(t)}`);
-    }),
-  file: (ctx, terms, kw) =>
-    terms.map((t) => {
-      let text = ctx.py.readFile(pyStr(t));
-      if (pyTruthy(kw.lstrip ?? false)) text = text.trimStart();
-      if (pyTruthy(kw.rstrip ?? true)) text = text.trimEnd();
-      return text;
-    }),
-  template: (ctx, terms) => terms.map((t) => ctx.py.include(pyStr(t), {}, new Frame(), false, true)),
-  items: (_ctx, terms) => flatten(terms, 1, false),
-  list: (_ctx, terms) => terms,
-};
-
-function runLookup(ctx: PyContext, raw: unknown[], wantlistDefault: boolean): unknown {
+/**
+ * Ansible's Templar._lookup. The plugin's list is lookup()'s value joined with commas when
+ * every item is a string, the lone item or the list otherwise, and an empty list as it is;
+ * query() and `wantlist=True` always give the list. A failing plugin raises, or with
+ * `errors='warn'` / `'ignore'` gives None (an empty list for query) after a warning or not;
+ * an undefined variable raises whatever `errors` says, as in Ansible.
+ */
+function runLookup(ctx: PyContext, raw: unknown[], query: boolean): unknown {
   const { args, kw } = splitArgs(raw);
-  const [nameArg, ...terms] = args;
+  const [nameArg, ...terms] = args.map(norm);
+  if (nameArg instanceof Undef) nameArg.fail();
+  if (typeof nameArg !== 'string') fail(`lookup() takes the name of a lookup plugin first, got ${pyStr(nameArg)}`);
+  const name = nameArg.replace(/^ansible\.(builtin|legacy)\./, '');
+  const plugin = Object.hasOwn(PLUGINS, name) ? PLUGINS[name]! : fail(`lookup plugin '${nameArg}' not found: tsplay supports ${Object.keys(PLUGINS).sort().join(', ')}`);
   for (const t of terms) if (t instanceof Undef) t.fail();
-  const name = pyStr(nameArg).replace(/^ansible\.(builtin|legacy)\./, '');
-  const plugin = PLUGINS[name];
-  if (!plugin) fail(`lookup plugin '${name}' is not supported by tsplay`);
-  const { wantlist = wantlistDefault, errors: _errors, ...options } = kw;
-  const ran = plugin(ctx, terms.length === 1 && Array.isArray(terms[0]) && name !== 'list' ? terms[0] : terms, options);
-  if (pyTruthy(wantlist)) return ran;
+  const { wantlist = false, errors = 'strict', ...options } = kw;
+  const asList = query || pyTruthy(wantlist);
+  let ran: unknown[];
+  try {
+    ran = plugin(terms, options, lookupCall(ctx.py));
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof UndefinedVariableError || (errors !== 'warn' && errors !== 'ignore')) throw e instanceof TemplateError ? e : new TemplateError(message);
+    if (errors === 'warn') ctx.py.warn(`Lookup failed but the error is being ignored: ${message}`);
+    return asList ? [] : null;
+  }
+  if (asList || !ran.length) return ran;
   if (ran.every((x) => typeof x === 'string')) return ran.join(',');
   return ran.length === 1 ? ran[0] : ran;
 }

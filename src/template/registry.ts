@@ -12,15 +12,17 @@ import { NativeText, Undef, norm, pyTruthy } from './pyvalues.js';
 export interface Session {
   /** A top-level name: a variable (templated on first use), a global, or an Undef. */
   lookup(name: string): unknown;
+  /** The text of an `{% include %}`d template, rendered with the caller's variables and frame. */
+  include(name: string, parentCtx: Record<string, unknown>, frame: unknown, ignoreMissing: boolean): string;
   /**
-   * The text of an included template, rendered with the caller's variables and frame. Jinja's
-   * include drops the template's final newline; lookup('template') keeps it (`keepNewlines`).
+   * Renders the text of a template file with the session's variables and `extra` on top, as
+   * lookup('template') does: native values as a playbook string gives them, newlines kept.
    */
-  include(name: string, parentCtx: Record<string, unknown>, frame: unknown, ignoreMissing: boolean, keepNewlines?: boolean): string;
+  renderFile(text: string, file: string, extra: Record<string, unknown>): unknown;
   /** The raw variables, for `lookup('vars', ...)`. */
   readonly vars: Record<string, unknown>;
-  /** Reads a controller-side file for `lookup('file', ...)`. */
-  readFile(name: string): string;
+  /** Reports a warning (lookup errors with `errors='warn'`). */
+  warn(message: string): void;
 }
 
 export interface Def {

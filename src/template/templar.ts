@@ -10,7 +10,6 @@
  *  - variables whose values contain templates are templated when first used (Ansible's
  *    lazy AnsibleJ2Vars), once per call, with recursion detection.
  */
-import { readTextFileSync } from '../core/text.js';
 import type { SourcePos } from '../core/errors.js';
 import { PyCompiler } from './compiler.js';
 import { GLOBALS } from './globals.js';
@@ -28,8 +27,11 @@ export const OMIT = '__omit_place_holder__tsplay__';
 export interface TemplarOptions {
   /** Finds an `{% include %}`d template by name; undefined when there is none. */
   loadTemplate?: (name: string) => { text: string; file?: string } | undefined;
-  /** Reads a controller-side file for `lookup('file', ...)` (default: relative to the cwd). */
-  readFile?: (name: string) => string;
+  /**
+   * Where warnings go (a lookup's `errors='warn'`); by default to stderr, where ansible-playbook
+   * prints its own `[WARNING]:` lines.
+   */
+  warn?: (message: string) => void;
   /** How many compiled templates to keep (default 10000). */
   cacheSize?: number;
 }
@@ -160,19 +162,31 @@ class VarSession implements Session {
     return value;
   }
 
-  include(name: string, parentCtx: Record<string, unknown>, frame: any, ignoreMissing: boolean, keep = false): string {
+  include(name: string, parentCtx: Record<string, unknown>, frame: any, ignoreMissing: boolean): string {
     const found = this.templar.options.loadTemplate?.(name);
     if (!found) {
       if (ignoreMissing) return '';
       fail(`template not found: ${name}`);
     }
     const compiled = this.templar.compile(found.text, 'file');
-    const out = joinParts(this.templar.run(compiled, this, frame.push(), parentCtx));
-    return keep ? keepNewlines(out, found.text) : out;
+    return joinParts(this.templar.run(compiled, this, frame.push(), parentCtx));
   }
 
-  readFile(name: string): string {
-    return this.templar.options.readFile ? this.templar.options.readFile(name) : readTextFileSync(name);
+  renderFile(text: string, file: string, extra: Record<string, unknown>): unknown {
+    const session = new VarSession(this.templar, { ...this.vars, ...extra });
+    try {
+      const result = concatNative(this.templar.run(this.templar.compile(text, 'file'), session));
+      return typeof result === 'string' ? keepNewlines(result, text) : result;
+    } catch (e) {
+      // The line of an error is the template file's, not one of the task that called the lookup.
+      if (e instanceof TemplateError && !e.pos) e.pos = { file, line: e.tplLine, col: e.tplCol };
+      throw e;
+    }
+  }
+
+  warn(message: string): void {
+    if (this.templar.options.warn) this.templar.options.warn(message);
+    else process.stderr.write(`[WARNING]: ${message}\n`);
   }
 }
 

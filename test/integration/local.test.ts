@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { events, recap, ROOT, tsplay } from '../helpers/cli.js';
@@ -187,6 +187,23 @@ test('until, retries and delay run as ansible-core 2.14 runs them: the retries, 
   const bad = await tsplay(['run', join(work, 'bad.yml'), ...INV]);
   assert.equal(bad.code, 2, bad.stdout + bad.stderr);
   assert.match(bad.stdout, /retries must be a whole number, got lots in command \(\S+bad\.yml:5:7\)/);
+});
+
+test('lookup() and query() give what ansible-core 2.14 gives: file, template, pipe, lines, env, vars, first_found, fileglob, password and the list lookups', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-lookups-'));
+  const r = await tsplay(['run', join(DIR, 'lookups.yml'), ...INV, '-e', `workdir=${work}`]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  // The whole output of ansible-playbook 2.14.18 for the same file (oracle.test.ts checks it live).
+  assert.equal(r.stdout, readFileSync(join(DIR, 'lookups.expected.txt'), 'utf8'));
+  assert.match(r.stderr, /\[WARNING\]: Lookup failed but the error is being ignored: could not locate file in lookup: missing\.txt/);
+  // The password file is private, and a second run reads it back instead of making a new one.
+  const saved = readFileSync(join(work, 'secrets/db'), 'utf8');
+  assert.match(saved, /^[A-Za-z0-9.,:_-]{20}\n$/);
+  assert.equal(statSync(join(work, 'secrets/db')).mode & 0o777, 0o600);
+  assert.equal(statSync(join(work, 'secrets')).mode & 0o777, 0o700);
+  const again = await tsplay(['run', join(DIR, 'lookups.yml'), ...INV, '-e', `workdir=${work}`]);
+  assert.equal(again.stdout, r.stdout);
+  assert.equal(readFileSync(join(work, 'secrets/db'), 'utf8'), saved);
 });
 
 test('a loop lookup given the wrong shape fails the task with the reason, as Ansible does', async () => {

@@ -68,6 +68,14 @@ test('ansible-playbook prints test/fixtures/local/until.yml as until.expected.tx
   assert.equal(r.stdout.split('\n').filter((l) => !l.startsWith('fatal: ')).join('\n'), readFileSync(join(local, 'until.expected.txt'), 'utf8'));
 });
 
+test('ansible-playbook prints test/fixtures/local/lookups.yml as lookups.expected.txt holds', { skip }, () => {
+  const local = join(ROOT, 'test/fixtures/local');
+  const work = mkdtempSync(join(tmpdir(), 'tsplay-oracle-lookups-'));
+  const r = spawnSync('ansible-playbook', ['-i', 'hosts.ini', 'lookups.yml', '-e', `workdir=${work}`], { encoding: 'utf8', cwd: local, env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout, readFileSync(join(local, 'lookups.expected.txt'), 'utf8'));
+});
+
 test('ansible-playbook prints what test/fixtures/lang holds for each of its playbooks, with the exit codes there', { skip }, () => {
   const lang = join(ROOT, 'test/fixtures/lang');
   const out = mkdtempSync(join(tmpdir(), 'tsplay-oracle-lang-'));
