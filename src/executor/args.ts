@@ -41,8 +41,26 @@ export function controller(ctx: PlayContext, h: HostState, vars: Vars, task: Tas
   };
 }
 
-/** The variables of one loop item, also recorded in its registered result, as Ansible does. */
-export function loopVars(task: Task, item: unknown, index: number): Vars {
-  const { loop_var: v, index_var: iv } = task.loopControl;
-  return { [v]: item, ansible_loop_var: v, ...(iv ? { [iv]: index, ansible_index_var: iv } : {}) };
+/**
+ * The variables of one loop item, also recorded in its registered result, as Ansible does; with
+ * loop_control.extended, `ansible_loop` as Ansible fills it.
+ */
+export function loopVars(task: Task, item: unknown, index: number, items: unknown[] = []): Vars {
+  const { loop_var: v, index_var: iv, extended, allItems } = task.loopControl;
+  const out: Vars = { [v]: item, ansible_loop_var: v, ...(iv ? { [iv]: index, ansible_index_var: iv } : {}) };
+  if (!extended) return out;
+  const n = items.length;
+  out.ansible_loop = {
+    ...(allItems === false ? {} : { allitems: items }),
+    index: index + 1,
+    index0: index,
+    revindex: n - index,
+    revindex0: n - index - 1,
+    first: index === 0,
+    last: index === n - 1,
+    length: n,
+    ...(index > 0 ? { previtem: items[index - 1] } : {}),
+    ...(index < n - 1 ? { nextitem: items[index + 1] } : {}),
+  };
+  return out;
 }

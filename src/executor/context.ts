@@ -21,6 +21,10 @@ export interface RunSettings {
   transport: TransportSettings;
   /** Guarded changes (Plan.guard) run under an automatic rollback; false: --no-rollback. */
   rollback?: boolean;
+  /** --start-at-task: tasks are skipped until one whose name (or `role : name`) matches this glob. */
+  startAtTask?: string;
+  /** --step: asked before each task whether to run it (y), skip it (n) or run all the rest (c). */
+  step?: (taskName: string) => Promise<'y' | 'n' | 'c'>;
 }
 
 export interface RunContext {
@@ -30,8 +34,13 @@ export interface RunContext {
   inventory: Inventory;
   /** Hosts worked on so far (those a play targeted). */
   hosts: Map<string, HostState>;
-  /** The state of any inventory host, created on first use (hostvars may name hosts outside the play). */
-  host(name: string): HostState;
+  /**
+   * The state of any inventory host, created on first use (hostvars may name hosts outside the
+   * play); `vars` make one the inventory does not have (a delegate_to target).
+   */
+  host(name: string, vars?: Vars): HostState;
+  /** What --start-at-task and --step still ask, for the whole run. */
+  flow: { startAt?: string; step?: RunSettings['step'] };
 }
 
 export interface PlayContext extends RunContext {
@@ -51,6 +60,16 @@ export interface PlayContext extends RunContext {
   active: HostState[];
   /** The task itself and those after it in its section: the candidates for probe batching. */
   following(task: Task): Task[];
+}
+
+/**
+ * The host a task delegates to: an inventory host, or one the inventory does not name, as
+ * Ansible makes it (localhost runs on the controller; another name is an address to reach).
+ */
+export function delegateHost(ctx: RunContext, name: string): HostState {
+  if (ctx.inventory.hosts.has(name)) return ctx.host(name);
+  const local = ['localhost', '127.0.0.1', '::1'].includes(name);
+  return ctx.host(name, local ? { ansible_connection: 'local' } : { ansible_host: name });
 }
 
 /** `hostvars`: every inventory host's vars, facts and set_facts, built when looked up. */

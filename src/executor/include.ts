@@ -50,7 +50,7 @@ function forHost(ctx: PlayContext, h: HostState, task: Task): { what: string; lo
     const items = looped ? loopItems(task.loopWith, ctx.templar.template(task.loop, taskVars(ctx, h, task), task.pos), dirname(task.pos.file)) : [undefined];
     let skips = 0;
     for (const [i, item] of items.entries()) {
-      const lv = looped ? loopVars(task, item, i) : {};
+      const lv = looped ? loopVars(task, item, i, items) : {};
       const vars = taskVars(ctx, h, task, [lv]);
       const label = looped ? itemLabel(task, item, ctx, vars) : undefined;
       const when = evalAll(ctx, task, task.when, vars);

@@ -44,17 +44,21 @@ export class Runner {
   private ctx: RunContext;
   private started = Date.now();
 
+  /** Every host whose state was asked for: the run's, hostvars', delegates'. */
+  private known = new Map<string, HostState>();
+
   constructor(inventory: Inventory, templar: Templar, settings: RunSettings, emit: Sink) {
-    const known = new Map<string, HostState>();
+    const known = this.known;
     this.ctx = {
       inventory,
       templar,
       settings,
       emit,
       hosts: new Map(),
-      host: (name) => {
+      flow: { startAt: settings.startAtTask, step: settings.step },
+      host: (name, vars) => {
         let h = known.get(name);
-        if (!h) known.set(name, (h = new HostState(name, inventory.hostVars(name))));
+        if (!h) known.set(name, (h = new HostState(name, vars ?? inventory.hostVars(name))));
         return h;
       },
     };
@@ -75,7 +79,8 @@ export class Runner {
         for (const play of pb.plays) await this.runPlay(pb, play);
       }
     } finally {
-      await Promise.all([...this.ctx.hosts.values()].map((h) => h.transport?.close()));
+      // Delegates too: they are known without being worked on.
+      await Promise.all([...this.known.values()].map((h) => h.transport?.close()));
     }
     const stats = Object.fromEntries([...this.ctx.hosts.values()].map((h) => [h.name, h.stats]));
     const roundTrips = Object.fromEntries([...this.ctx.hosts.values()].map((h) => [h.name, h.transport?.roundTrips ?? 0]));

@@ -41,7 +41,7 @@ async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, con
       if (out.length >= max) break;
       // After an apply, the current task's own items up to the one just applied are done.
       if (t === current && from.afterItem !== undefined && i <= from.afterItem) continue;
-      const vars = taskVars(ctx, h, t, t.loop === undefined ? [] : [loopVars(t, item, i)]);
+      const vars = taskVars(ctx, h, t, t.loop === undefined ? [] : [loopVars(t, item, i, items)]);
       try {
         if (!evalAll(ctx, t, t.when, vars).ok) continue;
         const resolved = resolveArgs(ctx, t, vars);

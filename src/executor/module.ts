@@ -26,7 +26,15 @@ function setFacts(h: HostState, facts: Facts): void {
   h.factVars = factVars(h.facts);
 }
 
-export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars, item: number): Promise<Outcome> {
+/**
+ * Runs the module for host `h` over the connection of `on`: `h` itself, or the host the task
+ * delegates to (delegate_to), which the probe, the plan's facts and the apply are about. Facts
+ * the task sets land on `h` unless delegate_facts sends them to `on`. A delegated run probes on
+ * its own rather than with the delegate's look-ahead, which follows the delegate's own tasks.
+ */
+export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars, item: number, on: HostState = h): Promise<Outcome> {
+  const delegated = on !== h;
+  const factsTo = delegated && task.delegateFacts ? on : h;
   const module: ModuleDef = task.module;
   const resolved = resolveArgs(ctx, task, vars);
   if (resolved.problem) return failed(resolved.problem);
@@ -35,60 +43,64 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
   if (module.local) {
     const r = await module.local(args, cc);
     const { facts, ...rest } = r;
-    if (facts) Object.assign(h.hostFacts, facts);
+    if (facts) Object.assign(factsTo.hostFacts, facts);
     return fromResult({ changed: Boolean(r.changed), failed: Boolean(r.failed), ...rest, ...(facts ? { ansible_facts: facts } : {}) });
   }
   if (module.prepare) args = await module.prepare(args, cc);
-  await ensureConnected(ctx, h);
+  await ensureConnected(ctx, on);
   const secrets = (module.sensitive ?? []).map((k) => (args as Record<string, unknown>)[k]).filter((v): v is string => typeof v === 'string' && v !== '');
   const opts = { ...execOptions(ctx, task, vars), secrets };
   let state: unknown;
   let servedFromCache = false;
   // An empty probe script (command without creates/removes) costs no round trip: parse() sees empty output.
-  const probe = module.probe?.(args, h.facts ?? {});
+  const probe = module.probe?.(args, on.facts ?? {});
   if (probe !== undefined) {
-    const probed = probe.text ? await probeHost(ctx, h, task, probe, opts) : { out: { rc: 0, stdout: '', stderr: '' }, cached: false };
+    const empty = { out: { rc: 0, stdout: '', stderr: '' }, cached: false };
+    const probed = !probe.text ? empty : delegated ? { out: await remote(ctx, on, task, 'probe', probe, opts), cached: false } : await probeHost(ctx, on, task, probe, opts);
     servedFromCache = probed.cached;
     state = module.parse ? module.parse(probed.out, args) : probed.out;
   }
-  const plan: Plan = module.plan ? module.plan(args, state, h.facts ?? {}) : { steps: [] };
+  const plan: Plan = module.plan ? module.plan(args, state, on.facts ?? {}) : { steps: [] };
   const base: Record<string, unknown> = { ...(plan.result ?? {}) };
   // Registered as Ansible registers it, so `result.diff` can be tested.
   if (plan.diff?.length) base.diff = plan.diff.map((d) => ({ before: d.before, after: d.after, before_header: d.path, after_header: d.path }));
   if (plan.failed) return failed(plan.failed, base);
-  if (plan.facts) setFacts(h, { ...(h.facts ?? {}), ...plan.facts });
+  if (plan.facts) setFacts(factsTo, { ...(factsTo.facts ?? {}), ...plan.facts });
   const willChange = plan.changed ?? plan.steps.length > 0;
-  if (plan.steps.length === 0 && probe?.text) h.probes.lookAhead = true;
+  if (plan.steps.length === 0 && probe?.text && !delegated) on.probes.lookAhead = true;
   if (plan.steps.length === 0 || cc.check) {
     if (cc.check && plan.unpredictable && plan.steps.length > 0) return skipped({ msg: 'skipped, running in check mode' });
     const extra = module.result ? module.result(args, state, undefined) : {};
     return { status: willChange ? 'changed' : 'ok', result: { changed: willChange, ...base, ...extra, ...(plan.reason ? { msg: plan.reason } : {}) }, diff: plan.diff };
   }
   // Whatever was probed ahead may be stale once anything is applied.
-  h.probes.clear({ keepLookingAhead: servedFromCache || !probe?.text });
-  const stale = willChange && h.facts && module.staleFacts ? module.staleFacts(args, h.facts) : [];
+  on.probes.clear({ keepLookingAhead: servedFromCache || !probe?.text });
+  const stale = willChange && on.facts && module.staleFacts ? module.staleFacts(args, on.facts) : [];
   const refresh = stale.length > 0 ? raw(factsScript()) : undefined;
-  const guard = await needsGuard(ctx, h, plan);
+  const guard = await needsGuard(ctx, on, plan);
   let note: string | undefined;
   let applied: ExecResult;
   let refreshed: ExecResult | undefined;
   if (guard) {
-    h.probes.clear({ keepLookingAhead: false });
+    on.probes.clear({ keepLookingAhead: false });
     const replan = async () => {
-      const out = await remote(ctx, h, task, 'probe', probe!, opts);
-      return module.plan!(args, module.parse ? module.parse(out, args) : out, h.facts ?? {});
+      const out = await remote(ctx, on, task, 'probe', probe!, opts);
+      return module.plan!(args, module.parse ? module.parse(out, args) : out, on.facts ?? {});
     };
-    const g = await guardedApply(ctx, h, task, guard, plan, compileSteps(plan.steps), opts, replan);
+    const g = await guardedApply(ctx, on, task, guard, plan, compileSteps(plan.steps), opts, replan);
     if ('rolledBack' in g) return { status: 'failed', result: { ...base, changed: false, failed: true, rolled_back: true, msg: g.rolledBack }, diff: plan.diff };
     if ('failed' in g) return failed(g.failed, base);
     applied = g.confirmed;
     note = g.note;
-    if (refresh) refreshed = await remote(ctx, h, task, 'probe', refresh, opts);
-  } else ({ applied, refreshed } = await applyWithNextProbes(ctx, h, task, item, compileSteps(plan.steps), opts, refresh));
+    if (refresh) refreshed = await remote(ctx, on, task, 'probe', refresh, opts);
+  } else if (delegated) {
+    applied = await remote(ctx, on, task, 'apply', compileSteps(plan.steps), opts);
+    if (refresh) refreshed = await remote(ctx, on, task, 'probe', refresh, opts);
+  } else ({ applied, refreshed } = await applyWithNextProbes(ctx, on, task, item, compileSteps(plan.steps), opts, refresh));
   // Output cut short (the host went away) leaves the facts as they were: the next task fails on its own.
-  if (refreshed?.stdout && h.facts) {
+  if (refreshed?.stdout && on.facts) {
     try {
-      setFacts(h, refreshFacts(h.facts, parseFacts(refreshed.stdout), stale));
+      setFacts(on, refreshFacts(on.facts, parseFacts(refreshed.stdout), stale));
     } catch {
       /* kept as they were */
     }

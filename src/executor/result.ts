@@ -20,11 +20,15 @@ export interface TaskResult {
 
 export type Status = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
 
-export type Outcome =
+export type Outcome = (
   | { status: 'ok' | 'changed'; result: TaskResult; diff?: FileDiff[] }
   | { status: 'failed'; result: TaskResult & { failed: true; msg: string }; diff?: FileDiff[] }
   | { status: 'skipped'; result: TaskResult & { skipped: true }; diff?: undefined }
-  | { status: 'unreachable'; result: TaskResult & { unreachable: true; msg: string }; diff?: undefined };
+  | { status: 'unreachable'; result: TaskResult & { unreachable: true; msg: string }; diff?: undefined }
+) & {
+  /** Where a delegated task ran (the delegate's address, as Ansible shows `[host -> it]`). */
+  delegate?: string;
+};
 
 /** A task that failed before it changed anything (bad args, a failed plan, an exception). */
 export function failed(msg: string, extra: Record<string, unknown> = {}): Outcome {

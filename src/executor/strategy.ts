@@ -16,6 +16,9 @@ import { inclusions, readIncluded } from './include.js';
 import { failed } from './result.js';
 import { count } from './stats.js';
 import { runTask } from './task.js';
+import { fnmatch } from '../core/fnmatch.js';
+import { boolean } from '../py/bool.js';
+import { markUnsafe } from '../template/index.js';
 
 /** Tags filter as Ansible's: `always` runs unless skipped by name, `never` only when asked for. */
 export function selected(s: RunSettings, tags: string[]): boolean {
@@ -79,12 +82,30 @@ export class Linear {
       const live = hosts.filter((h) => this.running(h));
       if (live.length === 0 || this.ended) return;
       if (e.kind === 'block') await this.block(e, live);
-      else if (selected(this.ctx.settings, [...this.ctx.play.tags, ...e.tags])) {
+      else if (selected(this.ctx.settings, [...this.ctx.play.tags, ...e.tags]) && (await this.wanted(e))) {
         if (e.module.name === 'meta') await this.meta(e, live);
         else if (e.module.name === 'include_tasks' || e.module.name === 'include_role') await this.include(e, live);
         else await this.task(e, live);
       }
     }
+  }
+
+  /**
+   * --start-at-task and --step, as ansible-playbook has them: until a task's name matches the
+   * glob, tasks are skipped without a word (for every play, the run's state); then each task is
+   * asked for, unless the answer was `c`. Meta tasks are never asked for.
+   */
+  private async wanted(task: Task): Promise<boolean> {
+    const { flow } = this.ctx;
+    if (flow.startAt !== undefined) {
+      const names = [task.name ?? task.action, displayName(task)];
+      if (!names.some((n) => fnmatch(flow.startAt!, n))) return false;
+      flow.startAt = undefined;
+    }
+    if (!flow.step || task.module.name === 'meta') return true;
+    const answer = await flow.step(displayName(task));
+    if (answer === 'c') flow.step = undefined;
+    return answer !== 'n';
   }
 
   /**
@@ -134,7 +155,25 @@ export class Linear {
 
   private async task(task: Task, hosts: HostState[], handler = false): Promise<void> {
     this.ctx.emit({ kind: 'task_start', name: this.banner(task, hosts[0]), module: task.module.name, handler, file: task.pos.file, line: task.pos.line });
-    await this.onAll(hosts, (h) => runTask(this.ctx, h, task).then(() => undefined));
+    if (!this.once(task, hosts[0]!)) {
+      await this.onAll(hosts, (h) => runTask(this.ctx, h, task).then(() => undefined));
+      return;
+    }
+    // run_once, as ansible-core 2.14: the first host runs it; its result is registered (and a
+    // set_fact's facts set) on every host, and its failure fails them all (counted on it only).
+    const [first, ...others] = hosts;
+    const out = await runTask(this.ctx, first!, task);
+    for (const h of others) {
+      if (task.register && out.status !== 'unreachable') h.hostFacts[task.register] = markUnsafe(out.result);
+      if (task.module.name === 'set_fact' && out.result.ansible_facts) Object.assign(h.hostFacts, out.result.ansible_facts);
+      if (first!.failed && out.status === 'failed') h.failed = true;
+    }
+  }
+
+  /** Whether run_once holds (a template is rendered with the first host's variables). */
+  private once(task: Task, h: HostState): boolean {
+    if (typeof task.runOnce === 'boolean') return task.runOnce;
+    return boolean(this.ctx.templar.template(task.runOnce, taskVars(this.ctx, h, task), task.pos), false);
   }
 
   /**

@@ -19,7 +19,7 @@ import { markUnsafe, pyStr } from '../template/index.js';
 import { CommandTimeoutError, UnreachableError } from '../transport/index.js';
 import { loopVars } from './args.js';
 import { evalAll, judge } from './conditions.js';
-import { type PlayContext, taskVars } from './context.js';
+import { delegateHost, type PlayContext, taskVars } from './context.js';
 import type { HostState } from './host.js';
 import { runModule } from './module.js';
 import { failed, hidden, type Outcome, skipped, type TaskResult, unreachable } from './result.js';
@@ -73,7 +73,11 @@ async function runOnce(ctx: PlayContext, h: HostState, task: Task, layers: Vars[
   try {
     const when = evalAll(ctx, task, task.when, vars);
     if (!when.ok) return skipped({ skip_reason: 'Conditional result was False', false_condition: when.failedOn });
-    return judge(ctx, task, await runModule(ctx, h, task, vars, item), vars);
+    if (task.delegateTo === undefined) return judge(ctx, task, await runModule(ctx, h, task, vars, item), vars);
+    const name = String(ctx.templar.template(task.delegateTo, vars, task.pos));
+    if (name === h.name) return judge(ctx, task, await runModule(ctx, h, task, vars, item), vars);
+    const on = delegateHost(ctx, name);
+    return { ...judge(ctx, task, await runModule(ctx, h, task, vars, item, on), vars), delegate: String(on.inventoryVars.ansible_host ?? name) };
   } catch (e) {
     if (e instanceof UnreachableError) return unreachable(e.message);
     if (e instanceof CommandTimeoutError) return failed(`${e.message} in ${where(task)}`);
@@ -112,7 +116,9 @@ async function runItems(ctx: PlayContext, h: HostState, task: Task, items: unkno
   const results: TaskResult[] = [];
   const diffs: FileDiff[] = [];
   for (const [i, item] of items.entries()) {
-    const lv = loopVars(task, item, i);
+    // loop_control.pause: a wait between two items, none after the last.
+    if (i > 0 && task.loopControl.pause) await new Promise((r) => setTimeout(r, task.loopControl.pause! * 1000));
+    const lv = loopVars(task, item, i, items);
     const o = await runItem(ctx, h, task, [lv], i);
     results.push({ ...o.result, ...lv });
     if (o.diff) diffs.push(...o.diff);
@@ -169,7 +175,7 @@ export async function runTask(ctx: PlayContext, h: HostState, original: Task): P
     ctx.emit({
       kind: 'host_result', host: h.name, task: name, module: task.module.name, status: out.status, changed: Boolean(out.result.changed),
       ignored: (out.status === 'failed' && task.ignoreErrors) || (out.status === 'unreachable' && ctx.play.ignoreUnreachable),
-      item, loop, msg: task.noLog ? undefined : out.result.msg,
+      item, loop, delegate: out.delegate, msg: task.noLog ? undefined : out.result.msg,
       diff: task.noLog || !(task.diff ?? ctx.play.diff ?? ctx.settings.diff) ? undefined : out.diff, durationMs: Date.now() - started,
       result: task.noLog ? hidden(out.result) : out.result, noLog: task.noLog,
     });

@@ -3,6 +3,7 @@
  * their own; everything else is `min`, which Ansible always gathers unless told `!min`.
  */
 import type { Facts, StaleFacts } from '../core/module.js';
+import { fnmatchRegex } from '../core/fnmatch.js';
 
 export const SUBSETS = ['all', 'min', 'hardware', 'network'] as const;
 export type Subset = (typeof SUBSETS)[number];
@@ -34,28 +35,10 @@ export function selectSubsets(spec: readonly string[]): Set<'min' | 'hardware' |
   return chosen;
 }
 
-/** A shell-style pattern (`*`, `?`, `[...]`) as Python's fnmatch reads it, for `filter`. */
-function fnmatch(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[' && pattern.indexOf(']', i + 2) > 0) {
-      const end = pattern.indexOf(']', i + 2);
-      let body = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
-      if (body.startsWith('!')) body = '^' + body.slice(1);
-      re += `[${body}]`;
-      i = end;
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's');
-}
-
 /** The facts of the chosen subsets whose `ansible_` names match one of the filters (all with no filter). */
 export function selectFacts(facts: Facts, subsets: readonly string[], filters: readonly string[]): Facts {
   const chosen = selectSubsets(subsets);
-  const patterns = filters.map(fnmatch);
+  const patterns = filters.map(fnmatchRegex);
   return Object.fromEntries(
     Object.entries(facts).filter(
       ([k]) => chosen.has(subsetOf(k, facts)) && (patterns.length === 0 || patterns.some((p) => p.test(`ansible_${k}`) || p.test(k))),

@@ -30,6 +30,8 @@ export type Event =
       /** The failure was ignored (ignore_errors / ignore_unreachable). */
       ignored: boolean;
       item?: string;
+      /** The task ran on this delegate (delegate_to): shown as `[host -> delegate]`. */
+      delegate?: string;
       /** The summary of a looped task (its items were reported one by one before it). */
       loop?: boolean;
       msg?: string;

@@ -40,11 +40,13 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
     // or when no_log hid its results (Ansible then shows it as a task without a loop).
     if (e.loop && e.status !== 'failed' && e.status !== 'skipped' && !e.noLog) return undefined;
     const item = e.item !== undefined ? ` => (item=${e.item})` : '';
+    // A delegated result names where it ran, as Ansible's `[host -> delegate]` (not on skips).
+    const who = e.delegate === undefined ? e.host : `${e.host} -> ${e.delegate}`;
     const lines = diffLines(e);
     const detail = (r: Record<string, unknown>) => (o.verbosity > 0 ? ` => ${json(r)}` : '');
     switch (e.status) {
       case 'failed':
-        lines.push(`fatal: [${e.host}]${item}: FAILED! => ${json(e.noLog ? { msg: 'the output has been hidden due to the fact that no_log: true was specified for this result', changed: false } : { msg: e.msg, ...pick(e.result) })}`);
+        lines.push(`fatal: [${who}]${item}: FAILED! => ${json(e.noLog ? { msg: 'the output has been hidden due to the fact that no_log: true was specified for this result', changed: false } : { msg: e.msg, ...pick(e.result) })}`);
         if (e.ignored) lines.push('...ignoring');
         break;
       case 'unreachable':
@@ -58,7 +60,7 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
       default: {
         const showMsg = e.module === 'debug' && !e.noLog;
         const body = showMsg ? ` => ${JSON.stringify(debugBody(e.result), null, 4)}` : detail(e.result);
-        lines.push(`${e.status}: [${e.host}]${item}${body}`);
+        lines.push(`${e.status}: [${who}]${item}${body}`);
       }
     }
     return lines.join('\n');

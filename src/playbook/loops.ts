@@ -9,6 +9,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pyRepr } from '../template/index.js';
 import { parseKV } from './kv.js';
+import { fnmatchRegex } from '../core/fnmatch.js';
 
 export const LOOKUPS = ['list', 'items', 'dict', 'together', 'nested', 'sequence', 'subelements', 'fileglob'] as const;
 export type Lookup = (typeof LOOKUPS)[number];
@@ -115,7 +116,7 @@ function fileglob(v: unknown, base: string): string[] {
     const pattern = String(term);
     const dirs = isAbsolute(pattern) ? [dirname(pattern)] : [join(base, 'files', dirname(pattern)), join(base, dirname(pattern))];
     const name = pattern.slice(pattern.lastIndexOf('/') + 1);
-    const re = new RegExp(`^${name.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.').replace(/\[!/g, '[^')}$`);
+    const re = fnmatchRegex(name);
     for (const dir of dirs) {
       let found: string[];
       try {

@@ -55,8 +55,8 @@ function parsePlay(raw: unknown, file: string, c: Collector, opts: LoadOptions, 
 function playRoles(list: unknown, file: string, pc: ParseCtx): Entry[] {
   if (!Array.isArray(list)) return [];
   const out: Entry[] = [];
-  for (const raw of list) {
-    const entry = roleEntry(raw, pc.c, file);
+  for (const [i, raw] of list.entries()) {
+    const entry = roleEntry(raw, pc.c, posOf(list, i) ?? { file });
     const role = entry && loadRole(entry.spec, roleReader(pc), inside(TOP, entry.keywords));
     if (!role) continue;
     Object.assign(pc.play.defaults, role.loaded.exportDefaults);

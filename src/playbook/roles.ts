@@ -54,8 +54,8 @@ const META_KEYS = ['dependencies', 'allow_duplicates', 'galaxy_info', 'collectio
 const FQCN = /^[A-Za-z0-9_]+\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$/;
 
 /** A `roles:` or `dependencies:` entry: a name, or a mapping of role/name, keywords and parameters. */
-export function roleEntry(raw: unknown, c: Collector, file: string): { spec: RoleSpec; keywords: Obj } | undefined {
-  const pos = posOf(raw) ?? { file };
+export function roleEntry(raw: unknown, c: Collector, at: SourcePos): { spec: RoleSpec; keywords: Obj } | undefined {
+  const pos = posOf(raw) ?? at;
   if (typeof raw === 'string' && raw.trim()) return { spec: { name: raw.trim(), vars: {}, params: {}, pos }, keywords: {} };
   const name = isObj(raw) ? (raw.role ?? raw.name) : undefined;
   if (!isObj(raw) || typeof name !== 'string' || !name.trim()) {
@@ -145,8 +145,8 @@ export function loadRole(spec: RoleSpec, r: RoleReader, scope: Scope, parents: L
   const depList = meta.dependencies ?? [];
   if (!Array.isArray(depList)) c.add('dependencies must be a list of roles', posOf(meta, 'dependencies') ?? spec.pos);
   else {
-    for (const raw of depList) {
-      const entry = roleEntry(raw, c, metaFile!);
+    for (const [i, raw] of depList.entries()) {
+      const entry = roleEntry(raw, c, posOf(depList, i) ?? { file: metaFile! });
       if (!entry) continue;
       const dep = loadRole(entry.spec, { ...r, stack }, inside(scope, entry.keywords), [...parents, { ...self, ref: { ...self.ref, defaults, vars: { ...spec.vars, ...roleVars }, params: spec.params } }], join(path, '..'));
       if (dep) deps.push(dep);

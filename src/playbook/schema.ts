@@ -70,8 +70,15 @@ export const HandlerSchema = Type.Object(
     with_subelements: Type.Unknown(),
     with_fileglob: Type.Unknown(),
     loop_control: Type.Object(
-      optional({ loop_var: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), index_var: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), label: Type.Unknown() }),
-      { additionalProperties: false, description: 'a mapping of loop_var, index_var and label' },
+      optional({
+        loop_var: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+        index_var: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+        label: Type.Unknown(),
+        pause: Type.Number({ minimum: 0 }),
+        extended: Bool,
+        extended_allitems: Bool,
+      }),
+      { additionalProperties: false, description: 'a mapping of loop_var, index_var, label, pause, extended and extended_allitems' },
     ),
     register: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'a variable name' }),
     changed_when: Cond,
@@ -93,6 +100,11 @@ export const HandlerSchema = Type.Object(
     until: Cond,
     retries: Type.Union([Type.Integer(), Type.String({ pattern: '^\\s*\\{\\{.*\\}\\}\\s*$' })], { description: 'how many times to retry until `until` holds (default 3)' }),
     delay: Seconds,
+    delegate_to: Str,
+    delegate_facts: Bool,
+    run_once: Bool,
+    local_action: Type.Union([Type.String(), Mapping], { description: 'a module and its arguments, run on the controller' }),
+    action: Type.Union([Type.String(), Mapping], { description: "a module and its arguments ('copy src=a dest=b', or a mapping with module:)" }),
   }),
   { additionalProperties: false },
 );
@@ -100,7 +112,7 @@ export const HandlerSchema = Type.Object(
 export const TaskSchema = Type.Omit(HandlerSchema, ['listen'], { additionalProperties: false });
 
 /** The keywords a block passes down to the tasks inside it (Ansible's inheritable attributes tsplay has). */
-export const INHERITED = ['become', 'become_user', 'become_method', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'timeout', 'notify'] as const;
+export const INHERITED = ['become', 'become_user', 'become_method', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'timeout', 'notify', 'delegate_to', 'delegate_facts', 'run_once'] as const;
 
 /** The keywords a block (and include_tasks' `apply`, and a role's entry) gives the tasks inside it. */
 export const BLOCK_KEYWORDS = optional({

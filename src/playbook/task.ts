@@ -12,12 +12,11 @@ import { LOOKUPS, type Lookup } from './loops.js';
 import { parseKV } from './kv.js';
 import type { Scope, Task } from './types.js';
 import { checkKeywords, HANDLER_KEYS, HandlerSchema, INHERITED, type KeywordSchema, TASK_KEYS, TaskSchema } from './schema.js';
-import { posAt, posOf } from './yaml.js';
+import { posAt, posOf, samePositions } from './yaml.js';
 
 /** Ansible keywords that tsplay does not run yet: reported, never ignored. */
 export const NOT_YET: Record<string, string> = {
-  delegate_to: 'delegate_to', run_once: 'run_once', async: 'async', poll: 'async/poll', local_action: 'local_action', action: 'action:',
-  delegate_facts: 'delegate_facts',
+  async: 'async', poll: 'async/poll',
   serial: 'serial', max_fail_percentage: 'max_fail_percentage', strategy: 'strategy',
 };
 
@@ -95,11 +94,41 @@ export function inside(scope: Scope, raw: Obj): Scope {
   };
 }
 
-export function parseTask(raw: unknown, file: string, c: Collector, isHandler: boolean, scope: Scope = TOP): Task | undefined {
-  if (!isObj(raw)) {
-    c.add('a task must be a mapping (name: ..., module: ...)', posOf(raw) ?? { file });
+/**
+ * `action: copy src=a dest=b` (or a mapping with `module:`) and `local_action:` (the same, on
+ * the controller) written as the module key they stand for, positions kept.
+ */
+function actionForm(raw: Obj, c: Collector): Obj {
+  const key = raw.local_action != null ? 'local_action' : raw.action != null ? 'action' : undefined;
+  if (!key) return raw;
+  if (raw.action != null && raw.local_action != null) c.add("a task has either 'action' or 'local_action', not both", posOf(raw, 'local_action'));
+  if (key === 'local_action' && raw.delegate_to != null) c.add("'local_action' runs on the controller: it takes no 'delegate_to'", posOf(raw, 'delegate_to'));
+  const value = raw[key];
+  let module: string;
+  let args: unknown;
+  if (typeof value === 'string') {
+    const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(value);
+    module = m?.[1] ?? '';
+    args = m?.[2] || null;
+  } else {
+    const { module: name, ...rest } = value as Obj;
+    module = typeof name === 'string' ? name : '';
+    samePositions(rest, value as Obj);
+    args = rest;
+  }
+  if (!module) c.add(`'${key}' needs a module name: '${key}: copy src=a dest=b' or a mapping with 'module:'`, posOf(raw, key));
+  const { action: _a, local_action: _l, ...others } = raw;
+  const out: Obj = { ...others, [module || key]: args, ...(key === 'local_action' ? { delegate_to: 'localhost' } : {}) };
+  samePositions(out, raw, { [module || key]: key, delegate_to: key });
+  return out;
+}
+
+export function parseTask(written: unknown, file: string, c: Collector, isHandler: boolean, scope: Scope = TOP): Task | undefined {
+  if (!isObj(written)) {
+    c.add('a task must be a mapping (name: ..., module: ...)', posOf(written) ?? { file });
     return undefined;
   }
+  const raw = actionForm(written, c);
   const allowed = isHandler ? HANDLER_KEYS : TASK_KEYS;
   const before = c.errors.length;
   for (const key of Object.keys(raw)) if (key in NOT_YET) unsupported(key, raw, c);
@@ -144,6 +173,9 @@ export function parseTask(raw: unknown, file: string, c: Collector, isHandler: b
       loop_var: String(lc.loop_var ?? 'item'),
       index_var: lc.index_var == null ? undefined : String(lc.index_var),
       label: lc.label == null ? undefined : String(lc.label),
+      pause: lc.pause == null ? undefined : Number(lc.pause),
+      extended: asBool(lc.extended),
+      allItems: asBool(lc.extended_allitems),
     },
     register: raw.register === undefined ? undefined : String(raw.register),
     until: raw.until === undefined || raw.until === null ? undefined : strList(raw.until).map(String),
@@ -167,6 +199,9 @@ export function parseTask(raw: unknown, file: string, c: Collector, isHandler: b
     source: raw,
     role: scope.role,
     scope,
+    delegateTo: kw.delegate_to == null ? undefined : String(kw.delegate_to),
+    delegateFacts: asBool(kw.delegate_facts) ?? false,
+    runOnce: boolOrTemplate(kw.run_once) ?? false,
   };
 }
 

@@ -6,6 +6,11 @@ export interface LoopControl {
   loop_var: string;
   index_var?: string;
   label?: string;
+  /** Seconds between two items. */
+  pause?: number;
+  /** Set ansible_loop (index, first, last, previtem...), with allitems unless extended_allitems is false. */
+  extended?: boolean;
+  allItems?: boolean;
 }
 
 /**
@@ -84,6 +89,12 @@ export interface Task {
   role?: RoleRef;
   /** What the enclosing blocks gave it: include_tasks and include_role hand it to what they include. */
   scope: Scope;
+  /** The host whose connection runs the module (a template, rendered per host); localhost for local_action. */
+  delegateTo?: string;
+  /** Facts the task sets go to the delegate rather than the host. */
+  delegateFacts: boolean;
+  /** Run on the first host only; its result is registered on every host. */
+  runOnce: boolean | string;
 }
 
 /** The names a handler answers to: its name (also as `role : name` in a role) and its listen topics. */

@@ -24,6 +24,21 @@ export function posOf(value: unknown, key?: string | number): SourcePos | undefi
   return key === undefined ? info.self : (info.children.get(String(key)) ?? info.self);
 }
 
+/**
+ * Gives `target` the positions of `source` (a copy made from it), with `renames` mapping a
+ * key of target to the key of source it came from: errors about the copy point at the text.
+ */
+export function samePositions(target: object, source: object, renames: Record<string, string> = {}): void {
+  const info = positions.get(source);
+  if (!info) return;
+  const children = new Map(info.children);
+  for (const [to, from] of Object.entries(renames)) {
+    const at = info.children.get(from);
+    if (at) children.set(to, at);
+  }
+  positions.set(target, { self: info.self, children });
+}
+
 /** The position of the deepest node along a path (e.g. an ajv instancePath). */
 export function posAt(root: unknown, path: (string | number)[]): SourcePos | undefined {
   let best = posOf(root);

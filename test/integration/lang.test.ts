@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, tsplay } from '../helpers/cli.js';
 
@@ -28,3 +29,14 @@ for (const [name, code] of langBooks()) {
     assert.equal(r.code, code, r.stderr);
   });
 }
+
+test('an include that includes itself without end fails the host at the 64th level, with the file named, instead of running forever', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-lang-'));
+  writeFileSync(join(dir, 'self.yml'), '- include_tasks: self.yml\n');
+  writeFileSync(join(dir, 'site.yml'), '- hosts: node1\n  gather_facts: false\n  tasks:\n    - include_tasks: self.yml\n');
+  const r = await tsplay(['run', '-i', join(LANG, 'hosts.ini'), join(dir, 'site.yml')]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stdout, /includes nested more than 64 deep at \S+self\.yml:1:3: does '\S+self\.yml' include itself without end\?/);
+  // The top include and 64 nested ones are announced; reading the 65th level fails.
+  assert.equal(r.stdout.match(/^included: /gm)?.length, 65);
+});

@@ -141,7 +141,7 @@ test('boolean keywords take Ansible spellings and templates', () => {
   assert.equal(pb.plays[0]!.become, true);
   assert.equal(pb.plays[0]!.tasks[0]!.ignoreErrors, true);
   assert.equal(pb.plays[0]!.tasks[0]!.noLog, false);
-  assert.deepEqual(pb.plays[0]!.tasks[0]!.loopControl, { loop_var: 'n', index_var: 'i', label: undefined });
+  assert.deepEqual(pb.plays[0]!.tasks[0]!.kind === 'task' && pb.plays[0]!.tasks[0]!.loopControl, { loop_var: 'n', index_var: 'i', label: undefined, pause: undefined, extended: undefined, allItems: undefined });
 });
 
 test('templated values are not type-checked before the run, missing required options are', () => {

@@ -9,6 +9,7 @@
 import type { Desired } from '../model.js';
 import { family, header, type Persisted } from '../persist.js';
 import type { BackendDef, BackendInput, FileWant } from './types.js';
+import { fnmatch } from '../../core/fnmatch.js';
 
 const DIR = '/etc/systemd/network';
 /** Where networkd reads .network files from, /etc first (a name there hides the same name elsewhere). */
@@ -67,31 +68,12 @@ function member(p: Persisted, name: string): string {
   return header(p) + section('Match', [['Name', name]]) + section('Network', [[key, p.name], ['PrimarySlave', p.bond?.primary === name ? 'yes' : undefined], ['LinkLocalAddressing', 'no']]);
 }
 
-/** A networkd [Match] Name= glob (shell-style: * ? [...]) as a regular expression. */
-function globRegex(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /** Whether a file's Name= globs match an interface (`!` before the list inverts it). */
 function matches(names: string[], iface: string): boolean {
   if (!names.length) return false;
   const invert = names[0]!.startsWith('!');
   const globs = names.map((n, i) => (i === 0 && invert ? n.slice(1) : n)).filter((n) => n !== '');
-  const hit = globs.some((g) => globRegex(g).test(iface));
+  const hit = globs.some((g) => fnmatch(g, iface));
   return invert ? !hit : hit;
 }
 
