@@ -67,7 +67,7 @@ function candidates(inline: unknown, keyword: unknown): string[] {
   else if (Array.isArray(keyword)) specs = keyword.map((s) => pyStr(s));
   else specs = DEFAULT_CHARS;
   const chars = Array.from(specs.map((s) => CHARSETS[s] ?? s).join('').replace(/["']/g, ''));
-  if (!chars.length) fail('the password lookup has no characters to choose from');
+  if (!chars.length) fail('the password lookup was given no characters to use');
   return chars;
 }
 

@@ -196,7 +196,7 @@ describe('password', () => {
     assert.equal(failure("{{ lookup('password', 'pw/x length=3 oops') }}"), 'Unrecognized value after key=value parameters given to password lookup');
     assert.equal(failure("{{ lookup('password', 'pw/x length=three') }}"), "invalid literal for int() with base 10: 'three'");
     assert.equal(failure("{{ lookup('password', 'pw/x', encrypt='sha512_crypt') }}"), "the password lookup's encrypt option is not supported by tsplay");
-    assert.equal(failure("{{ lookup('password', '/dev/null chars=\"\"') }}"), 'the password lookup has no characters to choose from');
+    assert.equal(failure("{{ lookup('password', '/dev/null chars=\"\"') }}"), 'the password lookup was given no characters to use');
     assert.ok(!existsSync(join(dir, 'pw/x')));
   });
 });
