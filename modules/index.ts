@@ -28,6 +28,7 @@ import bond from './bond/index.js';
 import vlan from './vlan/index.js';
 import bridge from './bridge/index.js';
 import meta from './meta/index.js';
+import asyncStatus from './async_status/index.js';
 import { include, importTasks, includeTasks } from './include_tasks/index.js';
 import { importRole, includeRole } from './include_role/index.js';
 
@@ -61,6 +62,7 @@ export const modules: ModuleDef[] = [
   include,
   includeRole,
   importRole,
+  asyncStatus,
 ];
 
 /** Collections whose modules map to tsplay's by short name. */

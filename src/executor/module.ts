@@ -14,6 +14,7 @@ import { controller, resolveArgs } from './args.js';
 import { ensureConnected } from './connect.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './host.js';
+import { runAsync } from './async.js';
 import { applyWithNextProbes, probeHost } from './lookahead.js';
 import { guardedApply, needsGuard } from './guard.js';
 import { execOptions, remote } from './remote.js';
@@ -81,7 +82,19 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
   let note: string | undefined;
   let applied: ExecResult;
   let refreshed: ExecResult | undefined;
-  if (guard) {
+  let job: Record<string, unknown> | undefined;
+  if (task.async !== undefined) {
+    const seconds = Number(ctx.templar.template(task.async, vars, task.pos));
+    const poll = task.poll === undefined ? 10 : Number(ctx.templar.template(task.poll, vars, task.pos));
+    if (!Number.isInteger(seconds) || seconds <= 0 || !Number.isInteger(poll) || poll < 0) {
+      return failed(`async needs a whole number of seconds above 0 and poll one of 0 or more, got async=${String(task.async)} poll=${String(task.poll)}`);
+    }
+    const run = await runAsync(ctx, on, task, compileSteps(plan.steps), opts, seconds, poll);
+    job = { ansible_job_id: run.jid, results_file: run.dir, started: 1, finished: run.done ? 1 : 0 };
+    if (poll === 0) return { status: 'changed', result: { changed: true, ...base, ...job } };
+    if (!run.done || run.timedOut) return failed(`async task did not complete within the requested time - ${seconds}s`, { ...job, finished: 0 });
+    applied = run.done;
+  } else if (guard) {
     on.probes.clear({ keepLookingAhead: false });
     const replan = async () => {
       const out = await remote(ctx, on, task, 'probe', probe!, opts);
@@ -106,7 +119,7 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
     }
   }
   const extra = module.result ? module.result(args, state, applied) : {};
-  const result: TaskResult = { changed: willChange, ...base, ...extra };
+  const result: TaskResult = { changed: willChange, ...base, ...extra, ...job };
   if (applied.rc !== 0) {
     // A module that reports rc itself (command) explains it, and says changed as Ansible does.
     if (typeof extra.rc === 'number') return { status: 'failed', result: { ...result, failed: true, msg: 'non-zero return code' }, diff: plan.diff };

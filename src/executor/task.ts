@@ -55,7 +55,12 @@ async function runItem(ctx: PlayContext, h: HostState, task: Task, layers: Vars[
     out = counted(out, attempt);
     if (total === 1) return out;
     const vars = taskVars(ctx, h, task, [...layers, task.register ? { [task.register]: out.result } : {}]);
-    if (evalAll(ctx, task, task.until, vars).ok) return out;
+    try {
+      if (evalAll(ctx, task, task.until, vars).ok) return out;
+    } catch (e) {
+      // As Ansible: a condition that cannot be judged fails the task, not the run.
+      return failed(`The conditional check '${task.until.join(' and ')}' failed: ${e instanceof UserError ? e.message : (e as Error).message} in ${where(task)}`);
+    }
     if (attempt < total) {
       ctx.emit({ kind: 'retry', host: h.name, task: displayName(task), left: total - attempt });
       // What the next attempt probes must be read again.

@@ -45,6 +45,8 @@ export type Event =
   | { kind: 'warning'; msg: string; deprecation?: boolean }
   /** include_tasks brought a file in for these hosts (one loop item's, with `item`). */
   | { kind: 'included'; file: string; hosts: string[]; item?: string }
+  /** An async job polled (still running), done, or failed (Ansible's ASYNC POLL / OK / FAILED lines). */
+  | { kind: 'async'; host: string; jid: string; phase: 'poll' | 'ok' | 'failed' }
   /** A task's `until` did not hold yet: it runs again (Ansible's FAILED - RETRYING line). */
   | { kind: 'retry'; host: string; task: string; left: number }
   | { kind: 'no_hosts_left' }

@@ -59,7 +59,8 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
         break;
       default: {
         const showMsg = e.module === 'debug' && !e.noLog;
-        const body = showMsg ? ` => ${JSON.stringify(debugBody(e.result), null, 4)}` : detail(e.result);
+        // As Ansible's callback dumps it: sorted keys, four spaces, non-ASCII as it is.
+        const body = showMsg ? ` => ${jsonDumps(JSON.parse(JSON.stringify(debugBody(e.result))), { indent: 4, sortKeys: true, ensureAscii: false })}` : detail(e.result);
         lines.push(`${e.status}: [${who}]${item}${body}`);
       }
     }
@@ -74,6 +75,7 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
   },
   warning: (e) => `[${e.deprecation ? 'DEPRECATION WARNING' : 'WARNING'}]: ${e.msg}`,
   included: (e) => `included: ${e.file} for ${e.hosts.join(', ')}${e.item === undefined ? '' : ` => (item=${e.item})`}`,
+  async: (e) => (e.phase === 'poll' ? `ASYNC POLL on ${e.host}: jid=${e.jid} started=1 finished=0` : `ASYNC ${e.phase === 'ok' ? 'OK' : 'FAILED'} on ${e.host}: jid=${e.jid}`),
   retry: (e) => `FAILED - RETRYING: [${e.host}]: ${e.task} (${e.left} retries left).`,
   no_hosts_left: () => banner('NO MORE HOSTS LEFT'),
   recap: (e) => {

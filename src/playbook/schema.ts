@@ -100,6 +100,8 @@ export const HandlerSchema = Type.Object(
     until: Cond,
     retries: Type.Union([Type.Integer(), Type.String({ pattern: '^\\s*\\{\\{.*\\}\\}\\s*$' })], { description: 'how many times to retry until `until` holds (default 3)' }),
     delay: Seconds,
+    async: Seconds,
+    poll: Seconds,
     delegate_to: Str,
     delegate_facts: Bool,
     run_once: Bool,

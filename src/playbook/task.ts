@@ -16,7 +16,6 @@ import { posAt, posOf, samePositions } from './yaml.js';
 
 /** Ansible keywords that tsplay does not run yet: reported, never ignored. */
 export const NOT_YET: Record<string, string> = {
-  async: 'async', poll: 'async/poll',
   serial: 'serial', max_fail_percentage: 'max_fail_percentage', strategy: 'strategy',
 };
 
@@ -202,6 +201,8 @@ export function parseTask(written: unknown, file: string, c: Collector, isHandle
     delegateTo: kw.delegate_to == null ? undefined : String(kw.delegate_to),
     delegateFacts: asBool(kw.delegate_facts) ?? false,
     runOnce: boolOrTemplate(kw.run_once) ?? false,
+    async: raw.async == null || isTemplate(raw.async) ? (raw.async ?? undefined) : Number(raw.async),
+    poll: raw.poll == null || isTemplate(raw.poll) ? (raw.poll ?? undefined) : Number(raw.poll),
   };
 }
 

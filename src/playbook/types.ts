@@ -95,6 +95,10 @@ export interface Task {
   delegateFacts: boolean;
   /** Run on the first host only; its result is registered on every host. */
   runOnce: boolean | string;
+  /** Run the apply as a background job ended after this many seconds (src/executor/async.ts). */
+  async?: number | string;
+  /** Seconds between reads of the job (default 10); 0 leaves it running for async_status. */
+  poll?: number | string;
 }
 
 /** The names a handler answers to: its name (also as `role : name` in a role) and its listen topics. */

@@ -312,3 +312,60 @@ test('setup re-gathers facts: a task after an address is added to eth0 reads it,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('async with poll 0: the job outlives the run and its SSH connection; async_status reads it later, and cleanup removes it; poll > 0 waits for it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-async-'));
+  const start = join(dir, 'start.yml');
+  writeFileSync(start, [
+    '- hosts: h1',
+    '  gather_facts: false',
+    '  tasks:',
+    '    - shell: sleep 6; echo finished > /tmp/tsplay-async-marker; echo out',
+    '      async: 30',
+    '      poll: 0',
+    '      register: job',
+    '    - debug: { msg: "jid={{ job.ansible_job_id }} finished={{ job.finished }}" }',
+    '    - name: polled',
+    '      command: echo polled',
+    '      async: 10',
+    '      poll: 1',
+    '      register: polled',
+    '    - assert: { that: [polled.finished == 1, polled.stdout == "polled"] }',
+    '',
+  ].join('\n'));
+  const first = await tsplay(['run', start, ...base()]);
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  const jid = /jid=(j\d+) finished=0/.exec(first.stdout)?.[1];
+  assert.ok(jid, first.stdout);
+  assert.match(first.stdout, /ASYNC OK on h1: jid=j\d+/);
+  // The run is over and its connection closed; the job goes on and finishes.
+  assert.equal((await runOn(lab, 'h1', ['cat', '/tmp/tsplay-async-marker'])).rc, 1, 'not finished this soon');
+  let marker = '';
+  for (let i = 0; i < 40 && !marker; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    marker = (await runOn(lab, 'h1', ['cat', '/tmp/tsplay-async-marker'])).stdout;
+  }
+  assert.equal(marker, 'finished\n');
+
+  const status = join(dir, 'status.yml');
+  writeFileSync(status, [
+    '- hosts: h1',
+    '  gather_facts: false',
+    '  tasks:',
+    '    - async_status: { jid: "{{ jid }}" }',
+    '      register: st',
+    '      until: st.finished == 1',
+    '      retries: 5',
+    '      delay: 1',
+    '    - debug: { msg: "rc={{ st.rc }} stdout={{ st.stdout }}" }',
+    '    - async_status: { jid: "{{ jid }}", mode: cleanup }',
+    '',
+  ].join('\n'));
+  const second = await tsplay(['run', status, ...base(), '-e', `jid=${jid}`]);
+  assert.equal(second.code, 0, second.stdout + second.stderr);
+  assert.match(second.stdout, /"msg": "rc=0 stdout=out"/);
+  assert.equal((await runOn(lab, 'h1', ['sh', '-c', `ls -d ~/.tsplay_async/${jid}`])).rc, 2, 'cleanup removed the job');
+  const gone = await tsplay(['run', status, ...base(), '-e', `jid=${jid}`]);
+  assert.equal(gone.code, 2, gone.stdout + gone.stderr);
+  assert.match(gone.stdout, /could not find job j\d+/);
+});
