@@ -1,15 +1,15 @@
 /**
- * The linear strategy: for each play, facts then each task on every active host in parallel
- * (bounded by forks), in order; handlers at the end of each section (pre_tasks, tasks,
- * post_tasks) that notified them, in handler definition order. A failed or unreachable host
- * leaves the play; the others carry on.
+ * A run: for each play of each playbook, its hosts, their facts, then its sections (pre_tasks,
+ * roles and tasks, post_tasks) walked by the linear strategy (strategy.ts), each task on every
+ * active host in parallel (bounded by forks), handlers at the end of each section. A failed or
+ * unreachable host leaves the play; the others carry on.
  */
 import { basename, isAbsolute, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Sink } from '../output/events.js';
 import { loadYamlFile } from '../playbook/yaml.js';
-import { type Play, type Playbook, type Task, tasksOf } from '../playbook/types.js';
+import { type Play, type Playbook, tasksOf } from '../playbook/types.js';
 import type { Templar } from '../template/index.js';
 import { UnreachableError } from '../transport/index.js';
 import { gatherFacts } from './connect.js';
@@ -17,7 +17,7 @@ import type { PlayContext, RunContext, RunSettings } from './context.js';
 import { HostState } from './host.js';
 import { failed, type Outcome, unreachable } from './result.js';
 import { count } from './stats.js';
-import { Linear, selected } from './strategy.js';
+import { Linear } from './strategy.js';
 import type { Vars } from './vars.js';
 
 export type { RunSettings } from './context.js';
@@ -111,18 +111,14 @@ export class Runner {
       handlers: [...play.handlers],
       playHosts: names.map((n) => this.host(n)),
       active: names.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable),
-      following: (task) => {
-        const i = flat.indexOf(task.parsed ?? task);
-        return i < 0 ? [] : [task, ...flat.slice(i + 1)];
-      },
+      following: (task) => linear.following(task),
     };
-    let flat: Task[] = [];
+    const linear = new Linear(ctx);
     this.ctx.emit({ kind: 'play_start', name: playName, hosts: ctx.active.map((h) => h.name) });
     if (names.length === 0) {
       this.ctx.emit({ kind: 'warning', msg: `no hosts matched '${pattern}'${settings.limit ? ` with --limit ${settings.limit}` : ''}: skipping play` });
       return;
     }
-    const linear = new Linear(ctx);
 
     if (play.gatherFacts) {
       this.ctx.emit({ kind: 'task_start', name: 'Gathering Facts', module: 'setup', handler: false, file: pb.file, line: play.pos.line });
@@ -146,9 +142,7 @@ export class Runner {
     }
 
     for (const entries of [play.preTasks, play.tasks, play.postTasks]) {
-      flat = tasksOf(entries).filter((task) => selected(settings, [...play.tags, ...task.tags]));
       await linear.section(entries);
-      flat = [];
       // Hosts that a meta task ended did not fail: Ansible says nothing.
       if (linear.ended || (ctx.active.length === 0 && linear.endedHosts > 0)) return;
       if (ctx.active.length === 0) {

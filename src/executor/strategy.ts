@@ -8,7 +8,7 @@
 import pLimit from 'p-limit';
 import type { MetaAction } from '../../modules/meta/index.js';
 import { formatPos, UserError, UserErrors } from '../core/errors.js';
-import { type Block, displayName, type Entry, type Task } from '../playbook/types.js';
+import { type Block, displayName, type Entry, type Task, tasksOf } from '../playbook/types.js';
 import { evalAll } from './conditions.js';
 import { type PlayContext, type RunSettings, taskVars } from './context.js';
 import type { HostState } from './host.js';
@@ -48,6 +48,8 @@ export class Linear {
   endedHosts = 0;
   /** How many includes deep the walk is. */
   private depth = 0;
+  /** The task lists being walked (the section, then what includes brought), flattened: where look-ahead finds the tasks to come. */
+  private lists: Task[][] = [];
 
   constructor(private ctx: PlayContext) {
     this.limit = pLimit(Math.max(1, ctx.settings.forks));
@@ -65,13 +67,36 @@ export class Linear {
     ctx.active = ctx.play.anyErrorsFatal && anyFailed ? [] : ctx.active.filter((h) => !h.failed && !h.unreachable);
   }
 
+  /** The task and those after it in the innermost list being walked that holds it: the candidates for probe batching. */
+  following(task: Task): Task[] {
+    const t = task.parsed ?? task;
+    for (let i = this.lists.length - 1; i >= 0; i--) {
+      const at = this.lists[i]!.indexOf(t);
+      if (at >= 0) return [task, ...this.lists[i]!.slice(at + 1)];
+    }
+    return [];
+  }
+
+  /** Walks `entries` with their tasks known to look-ahead. */
+  private async walking<T>(entries: Entry[], fn: () => Promise<T>): Promise<T> {
+    const { settings, play } = this.ctx;
+    this.lists.push(tasksOf(entries).filter((t) => selected(settings, [...play.tags, ...t.tags])));
+    try {
+      return await fn();
+    } finally {
+      this.lists.pop();
+    }
+  }
+
   /** A section (pre_tasks, tasks, post_tasks): each top-level entry, then the handlers it notified. */
   async section(entries: Entry[]): Promise<void> {
-    for (const e of entries) {
-      if (this.ctx.active.length === 0 || this.ended) break;
-      await this.entries([e], this.ctx.active);
-      this.prune();
-    }
+    await this.walking(entries, async () => {
+      for (const e of entries) {
+        if (this.ctx.active.length === 0 || this.ended) break;
+        await this.entries([e], this.ctx.active);
+        this.prune();
+      }
+    });
     for (const h of this.ctx.active) h.probes.clear();
     await this.flushHandlers(this.ctx.active);
     this.prune();
@@ -206,7 +231,7 @@ export class Linear {
       }
       this.depth++;
       try {
-        await this.entries(entries, g.hosts);
+        await this.walking(entries, () => this.entries(entries, g.hosts));
       } finally {
         this.depth--;
       }
