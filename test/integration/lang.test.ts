@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tsplay } from '../helpers/cli.js';
+import { events, tsplay } from '../helpers/cli.js';
 import { LANG, langBooks } from '../helpers/lang.js';
 
 for (const [name, code] of langBooks()) {
@@ -30,4 +30,16 @@ test('an include that includes itself without end fails the host at the 64th lev
   assert.match(r.stdout, /includes nested more than 64 deep at \S+self\.yml:1:3: does '\S+self\.yml' include itself without end\?/);
   // The top include and 64 nested ones are announced; reading the 65th level fails.
   assert.equal(r.stdout.match(/^included: /gm)?.length, 65);
+});
+
+test('the tasks an include brings in batch their probes: a converged included file costs one round trip', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-lang-rt-'));
+  writeFileSync(join(dir, 'inc.yml'), ['a', 'b', 'c'].map((d) => `- file: { path: ${join(dir, d)}, state: directory }\n`).join(''));
+  writeFileSync(join(dir, 'site.yml'), '- hosts: node1\n  gather_facts: false\n  tasks:\n    - include_tasks: inc.yml\n');
+  const args = ['run', '-i', join(LANG, 'hosts.ini'), join(dir, 'site.yml'), '--json'];
+  assert.equal((await tsplay(args)).code, 0);
+  const again = await tsplay(args);
+  const recap = events(again.stdout).find((e) => e.kind === 'recap');
+  assert.equal(recap.stats.node1.changed, 0);
+  assert.equal(recap.roundTrips.node1, 1, 'three probes in one round trip');
 });
