@@ -54,10 +54,14 @@ export interface PlayContext extends RunContext {
   roleNames: string[];
   /** The play's handlers, those of roles included while it runs added. */
   handlers: Task[];
-  /** The hosts the play targets. */
+  /** The hosts the play targets, in its order. */
   playHosts: HostState[];
-  /** Hosts still running this play. */
+  /** The hosts of the current batch (serial), those that had not failed before it. */
+  batch: HostState[];
+  /** Hosts still running this batch. */
   active: HostState[];
+  /** Hosts a meta task took out of the play (end_host): gone from ansible_play_hosts. */
+  removed: Set<HostState>;
   /** The task itself and those after it in its section: the candidates for probe batching. */
   following(task: Task): Task[];
 }
@@ -110,7 +114,9 @@ function magic(ctx: RunContext, h: HostState): Vars {
  * variable's own template lazily when it is read.
  */
 export function taskVars(ctx: PlayContext, h: HostState, task?: Task, extra: Vars[] = []): Vars {
-  const names = ctx.active.filter((x) => !x.failed && !x.unreachable).map((x) => x.name);
+  const live = (x: HostState) => !x.failed && !x.unreachable && !ctx.removed.has(x);
+  const names = ctx.playHosts.filter(live).map((x) => x.name);
+  const batch = ctx.active.filter(live).map((x) => x.name);
   const role = task?.role;
   return Object.assign(
     {},
@@ -127,7 +133,15 @@ export function taskVars(ctx: PlayContext, h: HostState, task?: Task, extra: Var
     role?.params,
     magic(ctx, h),
     role ? { role_name: basename(role.path), role_path: role.path, ansible_role_name: basename(role.path) } : {},
-    { hostvars: hostvarsView(ctx), play_hosts: names, ansible_play_hosts: names, ansible_play_batch: names, playbook_dir: ctx.playbook.dir, role_names: ctx.roleNames },
+    {
+      hostvars: hostvarsView(ctx),
+      play_hosts: batch,
+      ansible_play_hosts: names,
+      ansible_play_batch: batch,
+      ansible_play_hosts_all: ctx.playHosts.map((x) => x.name),
+      playbook_dir: ctx.playbook.dir,
+      role_names: ctx.roleNames,
+    },
     ctx.settings.extraVars,
   );
 }

@@ -17,6 +17,7 @@ import type { PlayContext, RunContext, RunSettings } from './context.js';
 import { HostState } from './host.js';
 import { failed, type Outcome, unreachable } from './result.js';
 import { count } from './stats.js';
+import { batches, ordered } from './batches.js';
 import { Linear } from './strategy.js';
 import type { Vars } from './vars.js';
 
@@ -44,6 +45,8 @@ export class Runner {
   private ctx: RunContext;
   private started = Date.now();
 
+  /** A batch failed whole, or past max_fail_percentage: the rest of the playbook does not run. */
+  private stopped = false;
   /** Every host whose state was asked for: the run's, hostvars', delegates'. */
   private known = new Map<string, HostState>();
 
@@ -76,7 +79,11 @@ export class Runner {
       for (const pb of playbooks) {
         this.ctx.emit({ kind: 'playbook_start', file: pb.file, check: this.ctx.settings.check });
         for (const msg of pb.warnings) this.ctx.emit({ kind: 'warning', msg, deprecation: true });
-        for (const play of pb.plays) await this.runPlay(pb, play);
+        this.stopped = false;
+        for (const play of pb.plays) {
+          if (this.stopped) break;
+          await this.runPlay(pb, play);
+        }
       }
     } finally {
       // Delegates too: they are known without being worked on.
@@ -91,36 +98,56 @@ export class Runner {
     return { exitCode, hosts: this.ctx.hosts };
   }
 
+  /**
+   * A play: its hosts in `order`, cut into `serial` batches, each run as Ansible runs one (its
+   * PLAY banner, facts, sections and handlers). A batch whose hosts all failed, or one past
+   * max_fail_percentage, stops the playbook: later batches and plays do not start.
+   */
   private async runPlay(pb: Playbook, play: Play): Promise<void> {
     const { inventory, settings, templar } = this.ctx;
-    const pattern = String(templar.template(play.hosts, { ...play.vars, ...settings.extraVars }, play.pos));
+    const early = { ...play.vars, ...settings.extraVars };
+    const pattern = String(templar.template(play.hosts, early, play.pos));
     let names = inventory.select(pattern, play.dir);
     if (settings.limit) {
       const allowed = new Set(inventory.select(settings.limit, process.cwd()));
       names = names.filter((n) => allowed.has(n));
     }
     const playName = play.name ?? pattern;
-    const ctx: PlayContext = {
-      ...this.ctx,
-      playbook: pb,
-      play,
-      playVars: { ...play.vars, ...(await loadVarsFiles(play, templar, settings.extraVars)) },
+    if (names.length === 0) {
+      this.ctx.emit({ kind: 'play_start', name: playName, hosts: [] });
+      this.ctx.emit({ kind: 'warning', msg: `no hosts matched '${pattern}'${settings.limit ? ` with --limit ${settings.limit}` : ''}: skipping play` });
+      return;
+    }
+    names = ordered(names, play.order);
+    const playHosts = names.map((n) => this.ctx.host(n));
+    const cuts = batches(names, play.serial === undefined ? undefined : templar.template(play.serial, early, play.pos), play.pos);
+    const playVars = { ...play.vars, ...(await loadVarsFiles(play, templar, settings.extraVars)) };
+    const shared = {
       roleDefaults: { ...play.roleDefaults },
       roleVars: { ...play.roleVars },
       roleNames: [...new Set(tasksOf(play.tasks).flatMap((t) => (t.role ? [basename(t.role.path)] : [])))],
       handlers: [...play.handlers],
-      playHosts: names.map((n) => this.host(n)),
-      active: names.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable),
-      following: (task) => linear.following(task),
+      removed: new Set<HostState>(),
     };
-    const linear = new Linear(ctx);
-    this.ctx.emit({ kind: 'play_start', name: playName, hosts: ctx.active.map((h) => h.name) });
-    if (names.length === 0) {
-      this.ctx.emit({ kind: 'warning', msg: `no hosts matched '${pattern}'${settings.limit ? ` with --limit ${settings.limit}` : ''}: skipping play` });
-      return;
+    for (const [i, cut] of cuts.entries()) {
+      const batch = cut.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable);
+      const ctx: PlayContext = { ...this.ctx, ...shared, playbook: pb, play, playVars, playHosts, batch, active: batch, following: (task) => linear.following(task) };
+      const linear = new Linear(ctx);
+      this.ctx.emit({ kind: 'play_start', name: playName, hosts: batch.map((h) => h.name) });
+      if (cuts.length > 1) this.ctx.emit({ kind: 'batch_start', play: playName, batch: i + 1, of: cuts.length, hosts: batch.map((h) => h.name) });
+      const go = await this.runBatch(pb, ctx, linear);
+      if (cuts.length > 1) this.ctx.emit({ kind: 'batch_end', play: playName, batch: i + 1, failed: batch.filter((h) => h.failed || h.unreachable).map((h) => h.name) });
+      if (!go) {
+        this.stopped = true;
+        return;
+      }
     }
+  }
 
-    if (play.gatherFacts) {
+  /** One batch; false when the playbook must stop (all its hosts failed, or too many). */
+  private async runBatch(pb: Playbook, ctx: PlayContext, linear: Linear): Promise<boolean> {
+    const { play } = ctx;
+    if (play.gatherFacts && ctx.active.length) {
       this.ctx.emit({ kind: 'task_start', name: 'Gathering Facts', module: 'setup', handler: false, file: pb.file, line: play.pos.line });
       await linear.onAll(ctx.active, async (h) => {
         const started = Date.now();
@@ -140,15 +167,17 @@ export class Runner {
       });
       linear.prune();
     }
-
     for (const entries of [play.preTasks, play.tasks, play.postTasks]) {
-      await linear.section(entries);
+      if (ctx.active.length) await linear.section(entries);
       // Hosts that a meta task ended did not fail: Ansible says nothing.
-      if (linear.ended || (ctx.active.length === 0 && linear.endedHosts > 0)) return;
+      if (linear.ended || (ctx.active.length === 0 && linear.endedHosts > 0)) return true;
+      // No host left: the playbook stops. Ansible says so only when the stop was any_errors_fatal
+      // or max_fail_percentage, not when each host failed on its own.
       if (ctx.active.length === 0) {
-        this.ctx.emit({ kind: 'no_hosts_left' });
-        return;
+        if (linear.stop) this.ctx.emit({ kind: 'no_hosts_left' });
+        return false;
       }
     }
+    return true;
   }
 }

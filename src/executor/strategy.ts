@@ -46,6 +46,8 @@ export class Linear {
   ended = false;
   /** Hosts a `meta: end_host` took out of the play (they did not fail). */
   endedHosts = 0;
+  /** Why the batch stopped early: a failure under any_errors_fatal, or past max_fail_percentage (Ansible then says NO MORE HOSTS LEFT). */
+  stop?: 'fatal' | 'budget';
   /** How many includes deep the walk is. */
   private depth = 0;
   /** The task lists being walked (the section, then what includes brought), flattened: where look-ahead finds the tasks to come. */
@@ -60,11 +62,30 @@ export class Linear {
     return !h.failed && !h.unreachable && this.ctx.active.includes(h);
   }
 
-  /** Drops the hosts that failed or became unreachable (all of them, once one failed, under any_errors_fatal). */
+  /**
+   * Drops the hosts that failed or became unreachable: all of them, once one failed, under
+   * any_errors_fatal; and once more of the batch failed than max_fail_percentage allows (as
+   * Ansible: failed > the percentage of the batch), the rest are failed too and the play stops.
+   */
   prune(): void {
     const { ctx } = this;
-    const anyFailed = ctx.active.some((h) => h.failed);
-    ctx.active = ctx.play.anyErrorsFatal && anyFailed ? [] : ctx.active.filter((h) => !h.failed && !h.unreachable);
+    const fatal = ctx.play.anyErrorsFatal && ctx.active.some((h) => h.failed);
+    ctx.active = fatal ? [] : ctx.active.filter((h) => !h.failed && !h.unreachable);
+    if (fatal) this.stop ??= 'fatal';
+    const pct = this.maxFail();
+    if (pct === undefined || this.stop || ctx.batch.length === 0) return;
+    if ((ctx.batch.filter((h) => h.failed).length / ctx.batch.length) * 100 > pct) {
+      this.stop = 'budget';
+      for (const h of ctx.active) h.failed = true;
+      ctx.active = [];
+      ctx.emit({ kind: 'no_hosts_left' });
+    }
+  }
+
+  private maxFail(): number | undefined {
+    const v = this.ctx.play.maxFailPercentage;
+    if (v === undefined) return undefined;
+    return Number(typeof v === 'string' ? this.ctx.templar.template(v, { ...this.ctx.playVars, ...this.ctx.settings.extraVars }, this.ctx.play.pos) : v);
   }
 
   /** The task and those after it in the innermost list being walked that holds it: the candidates for probe batching. */
@@ -185,9 +206,11 @@ export class Linear {
       return;
     }
     // run_once, as ansible-core 2.14: the first host runs it; its result is registered (and a
-    // set_fact's facts set) on every host, and its failure fails them all (counted on it only).
+    // set_fact's facts set) on every host, and its failure fails them all (counted on it only)
+    // and stops the play as any_errors_fatal does.
     const [first, ...others] = hosts;
     const out = await runTask(this.ctx, first!, task);
+    if (first!.failed && out.status === 'failed') this.stop ??= 'fatal';
     for (const h of others) {
       if (task.register && out.status !== 'unreachable') h.hostFacts[task.register] = markUnsafe(out.result);
       if (task.module.name === 'set_fact' && out.result.ansible_facts) Object.assign(h.hostFacts, out.result.ansible_facts);
@@ -274,6 +297,7 @@ export class Linear {
       } else if (action === 'flush_handlers') flush.push(h);
       else if (action === 'end_host') {
         ctx.active = ctx.active.filter((x) => x !== h);
+        ctx.removed.add(h);
         this.endedHosts++;
       }
       else if (action === 'end_play' || action === 'end_batch') {

@@ -9,7 +9,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError, UserErrors } from '../core/errors.js';
 import { type ParseCtx, parseEntries, roleReader } from './entries.js';
 import { loadRole, roleEntry, type RoleSet } from './roles.js';
-import { type Entry, handlerNames, type Play, type Playbook, type Task, tasksOf } from './types.js';
+import { type Entry, handlerNames, type Order, type Play, type Playbook, type Task, tasksOf } from './types.js';
 import { ImportPlaybookSchema, PlaySchema } from './schema.js';
 import { asBool, boolOrTemplate, checkKeys, Collector, inside, isObj, isTemplate, type Obj, strList, tagList, TOP } from './task.js';
 import { loadYamlFile, posOf } from './yaml.js';
@@ -102,6 +102,9 @@ function parsePlayBody(raw: Obj, file: string, c: Collector, opts: LoadOptions, 
     noLog: isTemplate(raw.no_log) || (asBool(raw.no_log) ?? false),
     pos: posOf(raw) ?? { file },
     dir,
+    serial: raw.serial ?? undefined,
+    maxFailPercentage: raw.max_fail_percentage == null || isTemplate(raw.max_fail_percentage) ? (raw.max_fail_percentage ?? undefined) : Number(raw.max_fail_percentage),
+    order: (raw.order as Order | undefined) ?? 'inventory',
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { type TSchema, Type } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { ORDERS } from './types.js';
 
 /** Ansible's boolean spellings, or a template deciding at run time. */
 export const BOOL_STRING = /^(yes|no|true|false|on|off|y|n|1|0|\{\{.*\}\})$/is;
@@ -51,6 +52,11 @@ export const PlaySchema = Type.Object(
       check_mode: Bool,
       diff: Bool,
       no_log: Bool,
+      serial: Type.Union([Str, Type.Array(Str, { minItems: 1 })], { description: 'a number of hosts, a percentage ("25%"), or a list of them (the last repeats)' }),
+      max_fail_percentage: Type.Union([Type.Number({ minimum: 0, maximum: 100 }), Type.String({ pattern: '^\\s*\\{\\{.*\\}\\}\\s*$' })], {
+        description: 'a percentage (0-100) of a batch that may fail before the play stops',
+      }),
+      order: Type.Union(ORDERS.map((o) => Type.Literal(o)), { description: `one of ${ORDERS.join(', ')}` }),
     }),
   },
   { additionalProperties: false },

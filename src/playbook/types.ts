@@ -129,6 +129,10 @@ export interface Block {
 /** What a task list holds, in order. */
 export type Entry = Task | Block;
 
+/** The orders a play's hosts can run in (`order:`). */
+export const ORDERS = ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'] as const;
+export type Order = (typeof ORDERS)[number];
+
 export interface Play {
   name?: string;
   hosts: string;
@@ -158,6 +162,11 @@ export interface Play {
   diff?: boolean;
   noLog: boolean;
   pos: SourcePos;
+  /** Batches (a number, percentage or list of them, maybe templated): src/executor/batches.ts. */
+  serial?: unknown;
+  /** The share of a batch that may fail before the play (and the playbook) stops. */
+  maxFailPercentage?: number | string;
+  order: Order;
   /** The folder of the playbook file the play is in (import_playbook may bring plays from another): vars_files and roles are found from it. */
   dir: string;
 }
