@@ -90,6 +90,18 @@ export function findModule(name: string): ModuleDef | undefined {
   return table.get(short) ?? (SAME_JOB[short] !== undefined ? table.get(SAME_JOB[short]!) : undefined);
 }
 
+/** Every name a task may give a module by (short, fully qualified, another module's job), with the module. */
+export function moduleAliases(): Map<string, ModuleDef> {
+  const out = new Map<string, ModuleDef>();
+  for (const prefix of ['', ...COLLECTIONS]) {
+    for (const short of [...modules.map((m) => m.name), ...Object.keys(SAME_JOB)]) {
+      const m = findModule(prefix + short);
+      if (m) out.set(prefix + short, m);
+    }
+  }
+  return out;
+}
+
 /** Short names of every registered module, sorted. */
 export function moduleNames(): string[] {
   return modules.map((m) => m.name).sort();

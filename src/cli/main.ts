@@ -2,7 +2,7 @@
  * The tsplay command line, with Ansible's habits. Exit codes as ansible-playbook's:
  * 0 success, 2 a task failed on some host, 4 some host unreachable, 5 bad options or input.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError, UserErrors } from '../core/errors.js';
@@ -20,7 +20,10 @@ import { type Config, loadConfig } from './config.js';
 import { parseExtraVars } from './extra-vars.js';
 import { demo } from './demo.js';
 import { gatherAll } from './facts.js';
+import { type Listing, listPlaybooks } from './list.js';
 import { moduleDoc, moduleList, modulesMarkdown } from './modules-doc.js';
+import { KINDS, tsplaySchema } from './schema.js';
+import { stepOutput, terminalStepper } from './step.js';
 
 const collect = (v: string, prev: string[]) => prev.concat(v);
 const count = (_: string, prev: number) => prev + 1;
@@ -111,7 +114,13 @@ export function program(): Command {
       .option('-v, --verbose', 'show commands run and their output (repeat for more)', count, 0)
       .option('--json', 'write one JSON event per line instead of text')
       .option('--timeout <seconds>', 'per-task command timeout (0: none)', '0')
-      .option('--no-rollback', 'apply changes that may cut tsplay off a host (network interfaces) without the automatic rollback'),
+      .option('--no-rollback', 'apply changes that may cut tsplay off a host (network interfaces) without the automatic rollback')
+      .option('--list-tasks', 'list the tasks that would run, as ansible-playbook does; connect to no host')
+      .option('--list-hosts', 'list the hosts each play would run on; connect to no host')
+      .option('--list-tags', 'list the tags of the tasks that would run; connect to no host')
+      .option('--syntax-check', 'check the playbooks (as tsplay validate) and run nothing')
+      .option('--start-at-task <name>', 'skip the tasks before the first whose name (or `role : name`) matches this glob')
+      .option('--step', 'ask on the terminal before each task: (N)o/(y)es/(c)ontinue'),
   ).action(async (playbooks: string[], o) => {
     const config = readConfig();
     const inventory = await loadInventory(o.inventory, config);
@@ -119,7 +128,14 @@ export function program(): Command {
     const extraVars = parseExtraVars(o.extraVars);
     const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p, playbookOptions(config))));
     for (const dir of new Set(books.map((b) => b.dir))) await inventory.addVarsDirs(dir);
-    preflight(books, inventory, templar, extraVars);
+    const listing: Listing = { tasks: Boolean(o.listTasks), hosts: Boolean(o.listHosts), tags: Boolean(o.listTags) };
+    const listOnly = listing.tasks || listing.hosts || listing.tags;
+    // As ansible-playbook: a listing judges no template (a variable given only at run time is no
+    // error for it); --syntax-check judges everything, as a run would, and prints the playbooks' names.
+    if (!listOnly || o.syntaxCheck) preflight(books, inventory, templar, extraVars);
+    // A run says them itself, through its output.
+    if (listOnly || o.syntaxCheck) for (const msg of new Set(books.flatMap((b) => b.warnings))) process.stderr.write(`[DEPRECATION WARNING]: ${msg}\n`);
+    if (o.syntaxCheck) return void process.stdout.write(playbooks.map((p) => `\nplaybook: ${p}\n`).join(''));
     // As ansible-playbook does: a --limit that leaves no host at all is a mistake, not a no-op
     // (a mistyped limit on a rollout would otherwise "succeed" having done nothing).
     if (o.limit && inventory.select(o.limit, process.cwd()).length === 0) {
@@ -138,11 +154,19 @@ export function program(): Command {
       taskTimeoutMs: seconds('--timeout', o.timeout, true) * 1000 || undefined,
       transport: transportSettings(o, config),
       rollback: o.rollback !== false,
+      startAtTask: o.startAtTask as string | undefined,
     };
-    const sink = createSink({ json: Boolean(o.json), verbosity: settings.verbosity });
-    const summary = await new Runner(inventory, templar, settings, sink.emit).run(books);
-    await sink.done();
-    process.exitCode = summary.exitCode;
+    if (listOnly) return void process.stdout.write(listPlaybooks(books, playbooks, listing, inventory, templar, settings));
+    if (o.step && o.json) throw new UserError('--step asks its questions on stdout, where --json writes its events', undefined, 'use one or the other');
+    const stepper = o.step ? terminalStepper() : undefined;
+    const sink = stepper ? stepOutput(settings.verbosity) : createSink({ json: Boolean(o.json), verbosity: settings.verbosity });
+    try {
+      const summary = await new Runner(inventory, templar, { ...settings, step: stepper?.step }, sink.emit).run(books);
+      await sink.done();
+      process.exitCode = summary.exitCode;
+    } finally {
+      stepper?.close();
+    }
   });
 
   prog
@@ -204,6 +228,12 @@ export function program(): Command {
       if (!m) throw new UserError(`unknown module '${name}'`, undefined, 'run `tsplay modules` for the list');
       process.stdout.write(moduleDoc(m));
     });
+
+  prog
+    .command('schema')
+    .description('print a JSON Schema of playbooks, task and handler files and roles\' meta/main.yml, for editors (yaml-language-server)')
+    .addOption(new Option('--kind <kind>', 'only this kind of file (default: any of them)').choices(KINDS))
+    .action((o) => void process.stdout.write(JSON.stringify(tsplaySchema(o.kind), null, 2) + '\n'));
 
   const lab = prog.command('lab').description('real SSH test hosts on this machine, each in its own network and mount namespace (root)');
   lab

@@ -89,7 +89,12 @@ export class Runner {
       // Delegates too: they are known without being worked on.
       await Promise.all([...this.known.values()].map((h) => h.transport?.close()));
     }
-    const stats = Object.fromEntries([...this.ctx.hosts.values()].map((h) => [h.name, h.stats]));
+    if (this.ctx.flow.startAt !== undefined) {
+      this.ctx.emit({ kind: 'warning', error: true, msg: `No matching task "${this.ctx.flow.startAt}" found. Note: --start-at-task can only follow static includes.` });
+    }
+    // As Ansible's recap: the hosts something was counted for (not those that only met meta tasks, or nothing).
+    const counted = [...this.ctx.hosts.values()].filter((h) => Object.values(h.stats).some((n) => n > 0));
+    const stats = Object.fromEntries(counted.map((h) => [h.name, h.stats]));
     const roundTrips = Object.fromEntries([...this.ctx.hosts.values()].map((h) => [h.name, h.transport?.roundTrips ?? 0]));
     this.ctx.emit({ kind: 'recap', stats, roundTrips, durationMs: Date.now() - this.started });
     const hosts = [...this.ctx.hosts.values()];

@@ -20,15 +20,20 @@ import { fnmatch } from '../core/fnmatch.js';
 import { boolean } from '../py/bool.js';
 import { markUnsafe } from '../template/index.js';
 
-/** Tags filter as Ansible's: `always` runs unless skipped by name, `never` only when asked for. */
-export function selected(s: RunSettings, tags: string[]): boolean {
-  const has = (t: string) => tags.includes(t);
-  if (s.skipTags.some((t) => has(t) || (t === 'all' && !has('always')))) return false;
-  if (has('always')) return true;
-  if (s.tags.length === 0 || s.tags.includes('all')) return !has('never');
-  if (s.tags.includes('tagged') && tags.length > 0) return true;
-  if (s.tags.includes('untagged') && tags.length === 0) return true;
-  return s.tags.some(has);
+/**
+ * The tags filter, as ansible-core 2.14's Taggable.evaluate_tags: an untagged task counts as
+ * tagged `untagged`; `always` runs unless skipped by name (or `all` with `always`), `never`
+ * only when asked for by name; `tagged` in --tags or --skip-tags means any tag but those.
+ */
+export function selected(s: RunSettings, taskTags: string[]): boolean {
+  const untagged = taskTags.length === 0;
+  const tags = new Set(untagged ? ['untagged'] : taskTags);
+  const has = (t: string) => tags.has(t);
+  const only = s.tags.length ? s.tags : ['all'];
+  const run = has('always') || (only.includes('all') && !has('never')) || only.some(has) || (only.includes('tagged') && !untagged && !has('never'));
+  if (!run || s.skipTags.length === 0) return run;
+  if (s.skipTags.includes('all')) return has('always') && !s.skipTags.includes('always');
+  return !s.skipTags.some(has) && !(s.skipTags.includes('tagged') && !untagged);
 }
 
 /** Includes nested deeper than this fail (a file including itself forever). */
@@ -144,7 +149,8 @@ export class Linear {
   private async wanted(task: Task): Promise<boolean> {
     const { flow } = this.ctx;
     if (flow.startAt !== undefined) {
-      const names = [task.name ?? task.action, displayName(task)];
+      // As Ansible: a task is found by its name (or `role : name`); an unnamed one never matches.
+      const names = task.name === undefined ? [] : [task.name, displayName(task)];
       if (!names.some((n) => fnmatch(flow.startAt!, n))) return false;
       flow.startAt = undefined;
     }

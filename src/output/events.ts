@@ -42,7 +42,7 @@ export type Event =
       noLog: boolean;
     }
   | { kind: 'host_command'; host: string; task: string; phase: 'probe' | 'apply'; script: string; rc: number; stdout: string; stderr: string }
-  | { kind: 'warning'; msg: string; deprecation?: boolean }
+  | { kind: 'warning'; msg: string; deprecation?: boolean; error?: boolean }
   /** include_tasks brought a file in for these hosts (one loop item's, with `item`). */
   | { kind: 'included'; file: string; hosts: string[]; item?: string }
   /** An async job polled (still running), done, or failed (Ansible's ASYNC POLL / OK / FAILED lines). */

@@ -73,7 +73,7 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
     if (e.stderr) out.push(...e.stderr.trimEnd().split('\n').map((l) => `<${e.host}> (stderr) ${l}`));
     return out.join('\n');
   },
-  warning: (e) => `[${e.deprecation ? 'DEPRECATION WARNING' : 'WARNING'}]: ${e.msg}`,
+  warning: (e) => `[${e.error ? 'ERROR' : e.deprecation ? 'DEPRECATION WARNING' : 'WARNING'}]: ${e.msg}`,
   included: (e) => `included: ${e.file} for ${e.hosts.join(', ')}${e.item === undefined ? '' : ` => (item=${e.item})`}`,
   async: (e) => (e.phase === 'poll' ? `ASYNC POLL on ${e.host}: jid=${e.jid} started=1 finished=0` : `ASYNC ${e.phase === 'ok' ? 'OK' : 'FAILED'} on ${e.host}: jid=${e.jid}`),
   retry: (e) => `FAILED - RETRYING: [${e.host}]: ${e.task} (${e.left} retries left).`,

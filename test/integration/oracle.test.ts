@@ -1,9 +1,9 @@
 /**
  * Ansible as the oracle, live: the expectations that tsplay's tests compare with were captured
  * from ansible-core (test/fixtures/inventory/capture.sh, test/fixtures/template/capture.py and
- * capture-files.sh). Where ansible-core is installed, as in CI, capture again into a temporary
- * folder and require the same bytes, so a committed expectation can never drift from what
- * Ansible prints. Skipped where ansible-core is missing.
+ * capture-files.sh, test/fixtures/lang/list/capture.ts). Where ansible-core is installed, as in
+ * CI, capture again into a temporary folder and require the same bytes, so a committed
+ * expectation can never drift from what Ansible prints. Skipped where ansible-core is missing.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/cli.js';
+import { CASES, HERE as LIST } from '../fixtures/lang/list/capture.js';
 
 const skip = spawnSync('ansible-inventory', ['--version']).status === 0 ? false : 'ansible-core not installed';
 const INV = join(ROOT, 'test/fixtures/inventory');
@@ -83,6 +84,13 @@ test('ansible-playbook prints what test/fixtures/lang holds for each of its play
   assert.equal(r.status, 0, r.stderr);
   const books = readdirSync(lang).filter((f) => f.endsWith('.yml')).map((f) => `${f.slice(0, -4)}.expected.txt`);
   same(out, lang, [...books, 'exit-codes.txt']);
+});
+
+test('ansible-playbook --list-tasks/--list-hosts/--list-tags/--syntax-check/--start-at-task/--step print what test/fixtures/lang/list holds', { skip }, () => {
+  const out = mkdtempSync(join(tmpdir(), 'tsplay-oracle-list-'));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(LIST, 'capture.ts'), out], { encoding: 'utf8', cwd: ROOT });
+  assert.equal(r.status, 0, r.stderr);
+  same(out, LIST, [...CASES.map((c) => `${c.name}.txt`), 'step.txt']);
 });
 
 test("Ansible's Templar and template module render what test/fixtures/template holds", { skip }, () => {
