@@ -21,6 +21,8 @@ export class HostState {
   /** Why the host is unreachable, once it is. */
   unreachable?: string;
   failed = false;
+  /** The task the host failed (or became unreachable) at, for a rollout's account of where each host stopped. */
+  failedAt?: string;
   /** How many enclosing blocks, in whose tasks the host is, have a rescue: a failure then counts as rescued. */
   rescuable = 0;
   stats: HostStats = emptyStats();

@@ -41,6 +41,16 @@ async function loadVarsFiles(play: Play, templar: Templar, extra: Vars): Promise
   return out;
 }
 
+/** max_fail_total as a number of hosts: N, or N% of the play's hosts (rounded down). */
+function failBudget(play: Play, value: unknown, hosts: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value).trim();
+  const m = /^(\d+)\s*(%?)$/.exec(text);
+  if (!m) throw new UserError(`max_fail_total must be a number of hosts or a percentage, got '${text}'`, play.pos);
+  // A budget of none would stop every rollout after its first batch: at least one failure.
+  return Math.max(1, m[2] ? Math.floor((Number(m[1]) / 100) * hosts) : Number(m[1]));
+}
+
 export class Runner {
   private ctx: RunContext;
   private started = Date.now();
@@ -134,6 +144,9 @@ export class Runner {
       handlers: [...play.handlers],
       removed: new Set<HostState>(),
     };
+    const failedBefore = new Set(playHosts.filter((h) => h.failed || h.unreachable));
+    const budget = failBudget(play, templar.template(play.maxFailTotal, early, play.pos), names.length);
+    const failedHere = () => playHosts.filter((h) => (h.failed || h.unreachable) && !failedBefore.has(h));
     for (const [i, cut] of cuts.entries()) {
       const batch = cut.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable);
       const ctx: PlayContext = { ...this.ctx, ...shared, playbook: pb, play, playVars, playHosts, batch, active: batch, following: (task) => linear.following(task) };
@@ -141,11 +154,22 @@ export class Runner {
       this.ctx.emit({ kind: 'play_start', name: playName, hosts: batch.map((h) => h.name) });
       if (cuts.length > 1) this.ctx.emit({ kind: 'batch_start', play: playName, batch: i + 1, of: cuts.length, hosts: batch.map((h) => h.name) });
       const go = await this.runBatch(pb, ctx, linear);
-      if (cuts.length > 1) this.ctx.emit({ kind: 'batch_end', play: playName, batch: i + 1, failed: batch.filter((h) => h.failed || h.unreachable).map((h) => h.name) });
-      if (!go) {
-        this.stopped = true;
-        return;
+      const spent = failedHere().length;
+      const budgetLeft = budget === undefined ? undefined : Math.max(0, budget - spent);
+      if (cuts.length > 1) this.ctx.emit({ kind: 'batch_end', play: playName, batch: i + 1, failed: batch.filter((h) => h.failed || h.unreachable).map((h) => h.name), budgetLeft });
+      const overBudget = budget !== undefined && spent >= budget;
+      if (go && !overBudget) continue;
+      const rest = cuts.slice(i + 1).flat();
+      if (rest.length) {
+        const reason = overBudget
+          ? `max_fail_total ${String(play.maxFailTotal)} reached: ${spent} of the play's ${names.length} hosts failed; no further batch starts`
+          : `batch ${i + 1} of ${cuts.length} stopped the play; no further batch starts`;
+        const failedHosts = failedHere().map((h) => ({ host: h.name, task: h.failedAt }));
+        const done = cuts.slice(0, i + 1).flat().filter((n) => !failedHosts.some((f) => f.host === n) && !failedBefore.has(this.ctx.host(n)));
+        this.ctx.emit({ kind: 'rollout_stop', play: playName, reason, done, failed: failedHosts, notStarted: rest, budget: overBudget });
       }
+      this.stopped = true;
+      return;
     }
   }
 

@@ -271,6 +271,7 @@ export class Linear {
   private fail(task: Task, h: HostState, msg: string): void {
     const out = failed(msg);
     count(h, out, { errors: task.ignoreErrors === true, unreachable: false });
+    if (h.failed && h.failedAt === undefined) h.failedAt = displayName(task);
     this.ctx.emit({
       kind: 'host_result', host: h.name, task: displayName(task), module: task.module.name, status: 'failed', changed: false,
       ignored: task.ignoreErrors === true, msg, durationMs: 0, result: out.result, noLog: false,

@@ -218,6 +218,7 @@ function settle(ctx: PlayContext, h: HostState, task: Resolved, out: Outcome, no
     h.hostFacts.ansible_failed_result = markUnsafe(out.result);
   }
   count(h, out, { errors: task.ignoreErrors, unreachable: ctx.play.ignoreUnreachable ?? false });
+  if ((h.failed || h.unreachable) && h.failedAt === undefined) h.failedAt = displayName(task);
   // Ignored failures notify no handler.
   if (out.status === 'changed') for (const n of notify) for (const handler of notified(ctx.handlers, n)) h.notified.add(handler);
 }

@@ -81,6 +81,15 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
   // The PLAY banner says a batch started, as in Ansible; programs read these from --json.
   batch_start: () => undefined,
   batch_end: () => undefined,
+  // Printed for tsplay's own budget; where Ansible stops, its output stays Ansible's (--json has the account).
+  rollout_stop: (e) =>
+    !e.budget ? undefined : [
+      banner(`ROLLOUT STOPPED [${e.play}]`),
+      e.reason,
+      `done (${e.done.length}): ${e.done.join(', ') || '-'}`,
+      `failed (${e.failed.length}): ${e.failed.map((f) => (f.task ? `${f.host} (at "${f.task}")` : f.host)).join(', ') || '-'}`,
+      `not started (${e.notStarted.length}): ${e.notStarted.join(', ') || '-'}`,
+    ].join('\n'),
   recap: (e) => {
     const hosts = Object.keys(e.stats).sort();
     return [banner('PLAY RECAP'), ...hosts.map((h) => recapLine(h, e.stats[h]!)), ''].join('\n');

@@ -167,6 +167,8 @@ export interface Play {
   /** The share of a batch that may fail before the play (and the playbook) stops. */
   maxFailPercentage?: number | string;
   order: Order;
+  /** tsplay's own failure budget across all batches: a number of hosts or a percentage of the play's. */
+  maxFailTotal?: number | string;
   /** The folder of the playbook file the play is in (import_playbook may bring plays from another): vars_files and roles are found from it. */
   dir: string;
 }

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { events, tsplay } from '../helpers/cli.js';
@@ -42,4 +42,32 @@ test('the tasks an include brings in batch their probes: a converged included fi
   const recap = events(again.stdout).find((e) => e.kind === 'recap');
   assert.equal(recap.stats.node1.changed, 0);
   assert.equal(recap.roundTrips.node1, 1, 'three probes in one round trip');
+});
+
+test("max_fail_total (tsplay's own): failures add up across batches, and once spent no further batch starts; the output and the events say which hosts were done, failed where, and never started", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-budget-'));
+  const book = join(dir, 'site.yml');
+  writeFileSync(book, [
+    '- name: rollout',
+    '  hosts: fleet',
+    '  gather_facts: false',
+    '  serial: [1, 2]',
+    '  max_fail_percentage: 50',
+    '  max_fail_total: 2',
+    '  tasks:',
+    `    - copy: { content: "{{ inventory_hostname }}", dest: "${dir}/{{ inventory_hostname }}" }`,
+    '    - name: health',
+    '      fail: { msg: unhealthy }',
+    "      when: inventory_hostname in ['f2', 'f5']",
+    '',
+  ].join('\n'));
+  const r = await tsplay(['run', '-f', '1', '-i', join(LANG, 'hosts.ini'), book]);
+  assert.equal(r.code, 2, r.stderr);
+  // Batches f1 | f2 f3 | f4 f5: each under max_fail_percentage alone, two failures in all.
+  assert.match(r.stdout, /ROLLOUT STOPPED \[rollout\] \*+\nmax_fail_total 2 reached: 2 of the play's 6 hosts failed; no further batch starts\ndone \(3\): f1, f3, f4\nfailed \(2\): f2 \(at "health"\), f5 \(at "health"\)\nnot started \(1\): f6\n/);
+  assert.equal(existsSync(join(dir, 'f6')), false, 'the host of the next batch was never touched');
+  assert.equal(readFileSync(join(dir, 'f4'), 'utf8'), 'f4');
+  const ev = events((await tsplay(['run', '-f', '1', '-i', join(LANG, 'hosts.ini'), book, '--json'])).stdout);
+  assert.deepEqual(ev.filter((e) => e.kind === 'batch_end').map((e) => [e.batch, e.failed, e.budgetLeft]), [[1, [], 2], [2, ['f2'], 1], [3, ['f5'], 0]]);
+  assert.deepEqual(ev.find((e) => e.kind === 'rollout_stop').notStarted, ['f6']);
 });
