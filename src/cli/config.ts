@@ -38,7 +38,7 @@ export interface Config {
   becomeUser: string;
   /** [privilege_escalation] `become_method`: tsplay runs sudo only, so any other is refused when read. */
   becomeMethod: 'sudo';
-  /** `retry_files_enabled` and `retry_files_save_path`: read for the retry file, which is not written yet. */
+  /** `retry_files_enabled` and `retry_files_save_path`: whether and where the retry file is written (main.ts retryFile). */
   retryFilesEnabled: boolean;
   retryFilesSavePath?: string;
   /** What Ansible warns about while looking for the file (an ansible.cfg skipped in a world-writable folder). */

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError, UserErrors } from '../core/errors.js';
 import { Runner } from '../executor/index.js';
 import { Inventory } from '../inventory/index.js';
@@ -42,6 +42,17 @@ function connectionOptions(cmd: Command): Command {
     .option('--accept-new-host-keys', 'accept and record keys of hosts not yet in known_hosts (like OpenSSH accept-new); changed keys are always refused')
     .option('--connect-timeout <seconds>', 'SSH connection timeout (default: timeout in ansible.cfg, else 10)')
     .option('-f, --forks <n>', 'hosts worked on in parallel (default: forks in ansible.cfg, else 50)');
+}
+
+/**
+ * Where the retry file goes: --retry-file, else with retry_files_enabled, `<playbook>.retry` in
+ * retry_files_save_path or beside the (first) playbook, as ansible-playbook names it.
+ */
+function retryFile(o: { retryFile?: string }, config: Config, playbooks: string[]): string | undefined {
+  if (o.retryFile) return resolve(o.retryFile);
+  if (!config.retryFilesEnabled || !playbooks[0]) return undefined;
+  const book = resolve(playbooks[0]);
+  return join(config.retryFilesSavePath ?? dirname(book), `${basename(book, extname(book))}.retry`);
 }
 
 /** What reading a playbook takes from the configuration: where roles are, the plays' become defaults. */
@@ -120,7 +131,8 @@ export function program(): Command {
       .option('--list-tags', 'list the tags of the tasks that would run; connect to no host')
       .option('--syntax-check', 'check the playbooks (as tsplay validate) and run nothing')
       .option('--start-at-task <name>', 'skip the tasks before the first whose name (or `role : name`) matches this glob')
-      .option('--step', 'ask on the terminal before each task: (N)o/(y)es/(c)ontinue'),
+      .option('--step', 'ask on the terminal before each task: (N)o/(y)es/(c)ontinue')
+      .option('--retry-file <path>', 'write the hosts that failed or were unreachable there, for --limit @PATH (also with retry_files_enabled)'),
   ).action(async (playbooks: string[], o) => {
     const config = readConfig();
     const inventory = await loadInventory(o.inventory, config);
@@ -155,6 +167,7 @@ export function program(): Command {
       transport: transportSettings(o, config),
       rollback: o.rollback !== false,
       startAtTask: o.startAtTask as string | undefined,
+      retryFile: retryFile(o, config, playbooks),
     };
     if (listOnly) return void process.stdout.write(listPlaybooks(books, playbooks, listing, inventory, templar, settings));
     if (o.step && o.json) throw new UserError('--step asks its questions on stdout, where --json writes its events', undefined, 'use one or the other');

@@ -4,7 +4,8 @@
  * active host in parallel (bounded by forks), handlers at the end of each section. A failed or
  * unreachable host leaves the play; the others carry on.
  */
-import { basename, isAbsolute, join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Sink } from '../output/events.js';
@@ -55,6 +56,8 @@ export class Runner {
   private ctx: RunContext;
   private started = Date.now();
 
+  /** Hosts a max_fail_total stop left unstarted: the retry file lists them. */
+  private unstarted = new Set<string>();
   /** A batch failed whole, or past max_fail_percentage: the rest of the playbook does not run. */
   private stopped = false;
   /** Every host whose state was asked for: the run's, hostvars', delegates'. */
@@ -99,6 +102,7 @@ export class Runner {
       // Delegates too: they are known without being worked on.
       await Promise.all([...this.known.values()].map((h) => h.transport?.close()));
     }
+    this.writeRetryFile();
     if (this.ctx.flow.startAt !== undefined) {
       this.ctx.emit({ kind: 'warning', error: true, msg: `No matching task "${this.ctx.flow.startAt}" found. Note: --start-at-task can only follow static includes.` });
     }
@@ -111,6 +115,22 @@ export class Runner {
     // From the hosts' state, not their counts: a failure that meta: clear_host_errors forgave is no failure, as in Ansible.
     const exitCode = hosts.some((h) => h.unreachable) ? 4 : hosts.some((h) => h.failed) ? 2 : 0;
     return { exitCode, hosts: this.ctx.hosts };
+  }
+
+  /**
+   * The retry file, as ansible-playbook writes it: the hosts that failed or were unreachable,
+   * sorted, one a line, for `--limit @FILE`; tsplay adds those a max_fail_total stop left
+   * unstarted, which a retry must reach too.
+   */
+  private writeRetryFile(): void {
+    const file = this.ctx.settings.retryFile;
+    if (!file) return;
+    const hosts = new Set([...this.ctx.hosts.values()].filter((h) => h.failed || h.unreachable).map((h) => h.name));
+    for (const n of this.unstarted) hosts.add(n);
+    if (hosts.size === 0) return;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, [...hosts].sort().map((h) => `${h}\n`).join(''));
+    this.ctx.emit({ kind: 'retry_file', path: file });
   }
 
   /**
@@ -167,6 +187,7 @@ export class Runner {
         const failedHosts = failedHere().map((h) => ({ host: h.name, task: h.failedAt }));
         const done = cuts.slice(0, i + 1).flat().filter((n) => !failedHosts.some((f) => f.host === n) && !failedBefore.has(this.ctx.host(n)));
         this.ctx.emit({ kind: 'rollout_stop', play: playName, reason, done, failed: failedHosts, notStarted: rest, budget: overBudget });
+        if (overBudget) rest.forEach((n) => this.unstarted.add(n));
       }
       this.stopped = true;
       return;

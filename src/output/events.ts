@@ -50,6 +50,8 @@ export type Event =
   /** A task's `until` did not hold yet: it runs again (Ansible's FAILED - RETRYING line). */
   | { kind: 'retry'; host: string; task: string; left: number }
   | { kind: 'no_hosts_left' }
+  /** The hosts to retry were written there (ansible-playbook's "to retry, use: --limit @FILE"). */
+  | { kind: 'retry_file'; path: string }
   /** A serial batch starts (its PLAY banner is a play_start), and ends with the hosts that failed in it. */
   | { kind: 'batch_start'; play: string; batch: number; of: number; hosts: string[] }
   | { kind: 'batch_end'; play: string; batch: number; failed: string[]; budgetLeft?: number }

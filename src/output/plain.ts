@@ -78,6 +78,7 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
   async: (e) => (e.phase === 'poll' ? `ASYNC POLL on ${e.host}: jid=${e.jid} started=1 finished=0` : `ASYNC ${e.phase === 'ok' ? 'OK' : 'FAILED'} on ${e.host}: jid=${e.jid}`),
   retry: (e) => `FAILED - RETRYING: [${e.host}]: ${e.task} (${e.left} retries left).`,
   no_hosts_left: () => banner('NO MORE HOSTS LEFT'),
+  retry_file: (e) => `\tto retry, use: --limit @${e.path}`,
   // The PLAY banner says a batch started, as in Ansible; programs read these from --json.
   batch_start: () => undefined,
   batch_end: () => undefined,

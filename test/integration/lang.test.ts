@@ -61,8 +61,9 @@ test("max_fail_total (tsplay's own): failures add up across batches, and once sp
     "      when: inventory_hostname in ['f2', 'f5']",
     '',
   ].join('\n'));
-  const r = await tsplay(['run', '-f', '1', '-i', join(LANG, 'hosts.ini'), book]);
+  const r = await tsplay(['run', '-f', '1', '-i', join(LANG, 'hosts.ini'), book, '--retry-file', join(dir, 'retry')]);
   assert.equal(r.code, 2, r.stderr);
+  assert.equal(readFileSync(join(dir, 'retry'), 'utf8'), 'f2\nf5\nf6\n', 'the failed hosts and the one never started');
   // Batches f1 | f2 f3 | f4 f5: each under max_fail_percentage alone, two failures in all.
   assert.match(r.stdout, /ROLLOUT STOPPED \[rollout\] \*+\nmax_fail_total 2 reached: 2 of the play's 6 hosts failed; no further batch starts\ndone \(3\): f1, f3, f4\nfailed \(2\): f2 \(at "health"\), f5 \(at "health"\)\nnot started \(1\): f6\n/);
   assert.equal(existsSync(join(dir, 'f6')), false, 'the host of the next batch was never touched');
@@ -70,4 +71,17 @@ test("max_fail_total (tsplay's own): failures add up across batches, and once sp
   const ev = events((await tsplay(['run', '-f', '1', '-i', join(LANG, 'hosts.ini'), book, '--json'])).stdout);
   assert.deepEqual(ev.filter((e) => e.kind === 'batch_end').map((e) => [e.batch, e.failed, e.budgetLeft]), [[1, [], 2], [2, ['f2'], 1], [3, ['f5'], 0]]);
   assert.deepEqual(ev.find((e) => e.kind === 'rollout_stop').notStarted, ['f6']);
+});
+
+test('the retry file lists the hosts ansible-playbook lists for serial.yml, and --limit @FILE runs exactly them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-retry-'));
+  const file = join(dir, 'serial.retry');
+  const r = await tsplay(['run', '-f', '1', '-i', 'hosts.ini', 'serial.yml', '--retry-file', file], { cwd: LANG });
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(readFileSync(file, 'utf8'), readFileSync(join(LANG, 'serial.retry.expected'), 'utf8'));
+  assert.match(r.stdout, new RegExp(`\\n\\tto retry, use: --limit @${file}\\n\\nPLAY RECAP`));
+  const again = await tsplay(['run', '-f', '1', '-i', 'hosts.ini', 'other-play.yml', '--limit', `@${file}`], { cwd: LANG });
+  assert.match(again.stderr + again.stdout, /no hosts matched/, 'other-play.yml targets node1, not in the retry file');
+  const list = await tsplay(['run', '-i', 'hosts.ini', 'serial.yml', '--limit', `@${file}`, '--list-hosts'], { cwd: LANG });
+  assert.match(list.stdout, /hosts \(3\):\n\s+f2\n\s+f5\n\s+f6\n/);
 });
