@@ -64,6 +64,8 @@ export interface PlayContext extends RunContext {
   active: HostState[];
   /** Hosts a meta task took out of the play (end_host): gone from ansible_play_hosts. */
   removed: Set<HostState>;
+  /** The roles (Block.once keys) each host ran a task of in this play. */
+  rolesRun: Map<HostState, Set<string>>;
   /** The task itself and those after it in its section: the candidates for probe batching. */
   following(task: Task): Task[];
 }

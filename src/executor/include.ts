@@ -103,7 +103,7 @@ export function readIncluded(ctx: PlayContext, task: Task, g: Inclusion): Entry[
     pbDir: ctx.play.dir,
     rolesPath: ctx.playbook.rolesPath,
     stack: [],
-    play: { seen: ctx.play.rolesSeen, handlers: [], defaults: {}, vars: {} },
+    play: { handlers: [], defaults: {}, vars: {} },
     warnings: [],
   };
   const scope = includedScope(task, g);

@@ -163,6 +163,7 @@ export class Runner {
       roleNames: [...new Set(tasksOf(play.tasks).flatMap((t) => (t.role ? [basename(t.role.path)] : [])))],
       handlers: [...play.handlers],
       removed: new Set<HostState>(),
+      rolesRun: new Map<HostState, Set<string>>(),
     };
     const failedBefore = new Set(playHosts.filter((h) => h.failed || h.unreachable));
     const budget = failBudget(play, templar.template(play.maxFailTotal, early, play.pos), names.length);

@@ -53,6 +53,8 @@ export class Linear {
   endedHosts = 0;
   /** Why the batch stopped early: a failure under any_errors_fatal, or past max_fail_percentage (Ansible then says NO MORE HOSTS LEFT). */
   stop?: 'fatal' | 'budget';
+  /** The keys of the role blocks being walked, innermost last. */
+  private roles: string[] = [];
   /** How many includes deep the walk is. */
   private depth = 0;
   /** The task lists being walked (the section, then what includes brought), flattened: where look-ahead finds the tasks to come. */
@@ -160,13 +162,28 @@ export class Linear {
     return answer !== 'n';
   }
 
+  /** A block; a role's block (`once`) only for the hosts that did not run that role yet in this play. */
+  private async block(b: Block, hosts: HostState[]): Promise<void> {
+    if (b.once) {
+      const key = b.once;
+      hosts = hosts.filter((h) => !this.ctx.rolesRun.get(h)?.has(key));
+      if (hosts.length === 0) return;
+      this.roles.push(key);
+      try {
+        await this.blockFor(b, hosts);
+      } finally {
+        this.roles.pop();
+      }
+    } else await this.blockFor(b, hosts);
+  }
+
   /**
    * A failure in the tasks of a block with a rescue counts as `rescued`, not `failed` (stats.ts,
    * as Ansible counts it when any enclosing block will rescue it); the host then runs the rescue.
    * `always` runs for every host that entered, failed or not; a host still failed after it
    * stays failed and leaves the enclosing lists.
    */
-  private async block(b: Block, hosts: HostState[]): Promise<void> {
+  private async blockFor(b: Block, hosts: HostState[]): Promise<void> {
     const rescues = b.rescue.length > 0;
     if (rescues) for (const h of hosts) h.rescuable++;
     try {
@@ -206,6 +223,9 @@ export class Linear {
   }
 
   private async task(task: Task, hosts: HostState[], handler = false): Promise<void> {
+    // The host ran a task of this role: it will not run the role again in this play.
+    const role = this.roles.at(-1);
+    if (role && !handler) for (const h of hosts) this.ctx.rolesRun.set(h, (this.ctx.rolesRun.get(h) ?? new Set()).add(role));
     this.ctx.emit({ kind: 'task_start', name: this.banner(task, hosts[0]), module: task.module.name, handler, file: task.pos.file, line: task.pos.line });
     if (!this.once(task, hosts[0]!)) {
       await this.onAll(hosts, (h) => runTask(this.ctx, h, task).then(() => undefined));

@@ -68,7 +68,7 @@ function playRoles(list: unknown, file: string, pc: ParseCtx): Entry[] {
 
 function parsePlayBody(raw: Obj, file: string, c: Collector, opts: LoadOptions, warnings: string[]): Play {
   const dir = dirname(file);
-  const roles: RoleSet = { seen: new Set(), handlers: [], defaults: {}, vars: {} };
+  const roles: RoleSet = { handlers: [], defaults: {}, vars: {} };
   const pc: ParseCtx = { c, pbDir: dir, rolesPath: opts.rolesPath ?? [], stack: [file], play: roles, warnings };
   const preTasks = parseEntries(raw.pre_tasks, file, pc);
   // As Ansible compiles a play: the roles run first in the tasks section.
@@ -89,7 +89,6 @@ function parsePlayBody(raw: Obj, file: string, c: Collector, opts: LoadOptions, 
     handlers: [...roles.handlers, ...handlers],
     roleDefaults: roles.defaults,
     roleVars: roles.vars,
-    rolesSeen: roles.seen,
     tags: tagList(raw.tags),
     environment: isObj(raw.environment) ? raw.environment : undefined,
     anyErrorsFatal: asBool(raw.any_errors_fatal) ?? false,

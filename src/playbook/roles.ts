@@ -3,7 +3,7 @@
  * roles_path folders (ansible.cfg, ANSIBLE_ROLES_PATH), then beside the role that depends on
  * it, then the playbook's folder; tasks/, handlers/, defaults/, vars/ and meta/ (dependencies,
  * allow_duplicates) read from main.yml or the *_from file; each role (with the same parameters)
- * once per play unless it allows duplicates. A dependency runs before its role, and sees its
+ * runs once per play and host unless it allows duplicates (Block.once, kept by the strategy). A dependency runs before its role, and sees its
  * parents' variables. A missing role names every folder searched; a role that depends on itself,
  * directly or not, is an error.
  */
@@ -30,9 +30,8 @@ export interface RoleSpec {
   pos: SourcePos;
 }
 
-/** What reading a play's roles keeps: which ran, their handlers, the variables they give the play. */
+/** What reading a play's roles keeps: their handlers, the variables they give the play. */
 export interface RoleSet {
-  seen: Set<string>;
   handlers: Task[];
   defaults: Obj;
   vars: Obj;
@@ -100,8 +99,8 @@ interface Loaded {
 
 /**
  * A role's tasks as one block (its dependencies' blocks first), its handlers added to the
- * play's, its variables to the play's; undefined when it already ran in this play or cannot be
- * read (the reason is in the collector). `parents` are the roles that depend on it.
+ * play's, its variables to the play's; undefined when it cannot be read (the reason is in the
+ * collector). `parents` are the roles that depend on it.
  */
 export function loadRole(spec: RoleSpec, r: RoleReader, scope: Scope, parents: Loaded[] = [], besides?: string): { block: Block; loaded: Loaded } | undefined {
   const { c } = r;
@@ -124,9 +123,8 @@ export function loadRole(spec: RoleSpec, r: RoleReader, scope: Scope, parents: L
     if (!META_KEYS.includes(k)) c.add(`unknown key '${k}' in the meta/main.yml of role '${spec.name}'`, posOf(meta, k), `a role's meta has ${META_KEYS.join(', ')}`);
   }
   const allowDuplicates = spec.allowDuplicates ?? asBool(meta.allow_duplicates) ?? false;
-  const once = `${path}\0${spec.tasksFrom ?? ''}\0${JSON.stringify(spec.params)}`;
-  if (r.play.seen.has(once) && !allowDuplicates) return undefined;
-  r.play.seen.add(once);
+  // Once per play and host with the same parameters (the strategy skips it again), as Ansible's has_run.
+  const once = allowDuplicates ? undefined : `${path}\0${spec.tasksFrom ?? ''}\0${JSON.stringify(spec.params)}`;
 
   const fromFile = (dir: string, from: string | undefined) => {
     const f = roleFile(path, dir, from);
@@ -166,7 +164,7 @@ export function loadRole(spec: RoleSpec, r: RoleReader, scope: Scope, parents: L
   // Handlers take nothing from where the role is used but the role itself.
   if (handlersFile) r.play.handlers.push(...(r.tasks(handlersFile, { when: [], tags: [], vars: {}, keywords: {}, role: self.ref }, stack, true) as Task[]));
   return {
-    block: { kind: 'block', name: spec.name, block: [...deps.map((d) => d.block), ...tasks], rescue: [], always: [], pos: spec.pos },
+    block: { kind: 'block', name: spec.name, block: [...deps.map((d) => d.block), ...tasks], rescue: [], always: [], pos: spec.pos, once },
     loaded: self,
   };
 }

@@ -124,6 +124,8 @@ export interface Block {
   rescue: Entry[];
   always: Entry[];
   pos: SourcePos;
+  /** A role's block: a host that ran a block with the same key in this play skips it (Ansible's has_run, unless allow_duplicates). */
+  once?: string;
 }
 
 /** What a task list holds, in order. */
@@ -149,8 +151,6 @@ export interface Play {
   /** Every role of `roles:` and import_role: their defaults and vars are seen by the whole play, as in Ansible. */
   roleDefaults: Record<string, unknown>;
   roleVars: Record<string, unknown>;
-  /** Each role (with its parameters) that ran: a dependency runs once per play, include_role's too. */
-  rolesSeen: Set<string>;
   tags: string[];
   environment?: Record<string, unknown>;
   anyErrorsFatal: boolean;

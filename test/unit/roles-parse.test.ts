@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UserErrors } from '../../src/core/errors.js';
 import { loadPlaybook } from '../../src/playbook/parse.js';
-import { displayName, tasksOf } from '../../src/playbook/types.js';
+import { type Block, displayName, tasksOf } from '../../src/playbook/types.js';
 
 /** A folder holding `files` (path -> text), and its site.yml. */
 function tree(files: Record<string, string>): string {
@@ -87,7 +87,7 @@ test('errors inside an imported file or a role name that file and line', () => {
   assert.match(text, /more\.yml:3:3: unknown block keyword 'rescu'/);
 });
 
-test('roles run in the tasks section before the tasks; dependencies first, once; role handlers before the play\'s', () => {
+test('roles run in the tasks section before the tasks, dependencies first, a role read twice keyed to run once; role handlers before the play\'s', () => {
   const book = tree({
     'site.yml': play('  roles:\n    - web\n    - common\n  tasks:\n    - debug: { msg: mine }\n  handlers:\n    - name: play handler\n      debug: {}\n'),
     'roles/web/meta/main.yml': 'dependencies: [common]\n',
@@ -97,7 +97,12 @@ test('roles run in the tasks section before the tasks; dependencies first, once;
     'roles/common/defaults/main.yml': 'x: 1\n',
   });
   const [p] = loadPlaybook(book).plays;
-  assert.deepEqual(tasksOf(p!.tasks).map(displayName), ['common : common task', 'web : web task', 'debug']);
+  // common is read twice (web's dependency, then listed), as Ansible lists it; both blocks carry
+  // the same key, by which the strategy runs it once per host.
+  assert.deepEqual(tasksOf(p!.tasks).map(displayName), ['common : common task', 'web : web task', 'common : common task', 'debug']);
+  const [web, common] = p!.tasks as Block[];
+  const dep = web!.block[0] as Block;
+  assert.ok(common!.once && dep.once === common!.once && web!.once !== common!.once);
   assert.deepEqual(p!.handlers.map(displayName), ['web : web handler', 'play handler']);
   assert.deepEqual(p!.roleDefaults, { x: 1 });
 });
