@@ -25,7 +25,7 @@ export type Kind = (typeof KINDS)[number];
 /** Task keywords that name the module themselves (`action: copy src=a dest=b`), where the keyword schema has them. */
 const ACTION_KEYS = ['action', 'local_action'].filter((k) => k in TaskSchema.properties);
 /** Keywords whose value is a list of tasks, handlers or roles: described by reference, so that every task in them is checked. */
-const LISTS: Record<string, string> = { pre_tasks: 'tasks', tasks: 'tasks', post_tasks: 'tasks', block: 'tasks', rescue: 'tasks', always: 'tasks', handlers: 'handlers', roles: 'roles' };
+const LISTS: Record<string, string> = { pre_tasks: 'tasks', tasks: 'tasks', post_tasks: 'tasks', batch_check: 'tasks', block: 'tasks', rescue: 'tasks', always: 'tasks', handlers: 'handlers', roles: 'roles' };
 
 const ref = (name: string): Json => ({ $ref: `#/definitions/${name}` });
 const TEMPLATE = { type: 'string', pattern: '\\{\\{|\\{%', description: 'a template, checked once rendered' };

@@ -168,7 +168,9 @@ export class Runner {
     const failedBefore = new Set(playHosts.filter((h) => h.failed || h.unreachable));
     const budget = failBudget(play, templar.template(play.maxFailTotal, early, play.pos), names.length);
     const failedHere = () => playHosts.filter((h) => (h.failed || h.unreachable) && !failedBefore.has(h));
+    const pause = play.batchPause === undefined ? 0 : Number(templar.template(play.batchPause, early, play.pos));
     for (const [i, cut] of cuts.entries()) {
+      if (i > 0 && pause > 0) await new Promise((r) => setTimeout(r, pause * 1000));
       const batch = cut.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable);
       const ctx: PlayContext = { ...this.ctx, ...shared, playbook: pb, play, playVars, playHosts, batch, active: batch, following: (task) => linear.following(task) };
       const linear = new Linear(ctx);
@@ -218,7 +220,8 @@ export class Runner {
       });
       linear.prune();
     }
-    for (const entries of [play.preTasks, play.tasks, play.postTasks]) {
+    // The health gate (tsplay's batch_check) runs last, on what the batch's tasks and handlers left.
+    for (const entries of [play.preTasks, play.tasks, play.postTasks, play.batchCheck]) {
       if (ctx.active.length) await linear.section(entries);
       // Hosts that a meta task ended did not fail: Ansible says nothing.
       if (linear.ended || (ctx.active.length === 0 && linear.endedHosts > 0)) return true;

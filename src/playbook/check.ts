@@ -123,7 +123,7 @@ function keysOf(v: unknown): string[] {
 }
 
 function allTasks(play: Play): Task[] {
-  return [...tasksOf(play.preTasks), ...tasksOf(play.tasks), ...tasksOf(play.postTasks), ...play.handlers];
+  return [...tasksOf(play.preTasks), ...tasksOf(play.tasks), ...tasksOf(play.postTasks), ...tasksOf(play.batchCheck), ...play.handlers];
 }
 
 function collect(errors: UserError[], fn: () => void): void {

@@ -30,7 +30,7 @@ function checkNotify(play: Play, c: Collector): void {
   if (play.handlers.some((h) => h.name?.includes('{{'))) return; // known only at run time
   const known = new Set(play.handlers.flatMap(handlerNames));
   const hint = known.size ? `the play's handlers and topics: ${[...known].map((x) => `'${x}'`).join(', ')}` : 'the play has no handlers: add one under handlers:';
-  for (const t of [...tasksOf(play.preTasks), ...tasksOf(play.tasks), ...tasksOf(play.postTasks), ...play.handlers]) {
+  for (const t of [...tasksOf(play.preTasks), ...tasksOf(play.tasks), ...tasksOf(play.postTasks), ...tasksOf(play.batchCheck), ...play.handlers]) {
     const raw = (t.source as Obj | undefined)?.notify;
     if (typeof raw !== 'string' && !(Array.isArray(raw) && raw.every((x) => typeof x === 'string'))) continue; // the schema says what is wrong
     for (const n of t.notify) {
@@ -74,6 +74,7 @@ function parsePlayBody(raw: Obj, file: string, c: Collector, opts: LoadOptions, 
   // As Ansible compiles a play: the roles run first in the tasks section.
   const tasks = [...playRoles(raw.roles, file, pc), ...parseEntries(raw.tasks, file, pc)];
   const postTasks = parseEntries(raw.post_tasks, file, pc);
+  const batchCheck = parseEntries(raw.batch_check, file, pc);
   const handlers = parseEntries(raw.handlers, file, pc, TOP, true) as Task[];
   return {
     name: raw.name === undefined || raw.name === null ? undefined : String(raw.name),
@@ -86,6 +87,8 @@ function parsePlayBody(raw: Obj, file: string, c: Collector, opts: LoadOptions, 
     preTasks,
     tasks,
     postTasks,
+    batchCheck,
+    batchPause: raw.batch_pause == null || isTemplate(raw.batch_pause) ? (raw.batch_pause ?? undefined) : Number(raw.batch_pause),
     handlers: [...roles.handlers, ...handlers],
     roleDefaults: roles.defaults,
     roleVars: roles.vars,

@@ -57,6 +57,8 @@ export const PlaySchema = Type.Object(
         description: 'a percentage (0-100) of a batch that may fail before the play stops',
       }),
       order: Type.Union(ORDERS.map((o) => Type.Literal(o)), { description: `one of ${ORDERS.join(', ')}` }),
+      batch_check: Type.Array(Type.Unknown(), { description: "tsplay's own: tasks each batch's hosts must pass before the next batch starts" }),
+      batch_pause: Seconds,
       max_fail_total: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\s*(\\d+\\s*%|\\{\\{.*\\}\\})\\s*$' })], {
         description: "tsplay's own: how many of the play's hosts (a number, or a percentage) may fail across all its batches before no further batch starts",
       }),

@@ -146,6 +146,10 @@ export interface Play {
   preTasks: Entry[];
   tasks: Entry[];
   postTasks: Entry[];
+  /** tsplay's health gate: run on each batch's hosts after its tasks and handlers; a host failing it counts as failed. */
+  batchCheck: Entry[];
+  /** tsplay's own: seconds to wait between two batches. */
+  batchPause?: number | string;
   /** The roles' handlers first (in role order), then the play's. */
   handlers: Task[];
   /** Every role of `roles:` and import_role: their defaults and vars are seen by the whole play, as in Ansible. */

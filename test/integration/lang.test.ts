@@ -85,3 +85,38 @@ test('the retry file lists the hosts ansible-playbook lists for serial.yml, and 
   const list = await tsplay(['run', '-i', 'hosts.ini', 'serial.yml', '--limit', `@${file}`, '--list-hosts'], { cwd: LANG });
   assert.match(list.stdout, /hosts \(3\):\n\s+f2\n\s+f5\n\s+f6\n/);
 });
+
+test("batch_check (tsplay's own) gates each batch after its handlers: a host failing it counts against the budget; batch_pause waits between batches", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-gate-'));
+  const book = join(dir, 'site.yml');
+  writeFileSync(book, [
+    '- name: gated',
+    '  hosts: f1,f2,f3,f4',
+    '  gather_facts: false',
+    '  serial: 1',
+    '  max_fail_total: 1',
+    '  batch_pause: 1',
+    '  tasks:',
+    `    - copy: { content: "v2", dest: "${dir}/{{ inventory_hostname }}" }`,
+    '      notify: restart',
+    '  handlers:',
+    '    - name: restart',
+    `      copy: { content: "restarted", dest: "${dir}/{{ inventory_hostname }}.restarted" }`,
+    '  batch_check:',
+    '    - name: healthy after the restart',
+    `      command: cat ${dir}/{{ inventory_hostname }}.restarted`,
+    '      changed_when: false',
+    "      failed_when: inventory_hostname == 'f2'",
+    '',
+  ].join('\n'));
+  const r = await tsplay(['run', '-f', '1', '-i', join(LANG, 'hosts.ini'), book, '--json']);
+  assert.equal(r.code, 2, r.stderr);
+  const ev = events(r.stdout);
+  const gate = ev.filter((e) => e.kind === 'host_result' && e.task === 'healthy after the restart').map((e) => [e.host, e.status]);
+  assert.deepEqual(gate, [['f1', 'ok'], ['f2', 'failed']], 'the gate ran after the handler, on each batch, and stopped after f2');
+  assert.deepEqual(ev.find((e) => e.kind === 'rollout_stop').notStarted, ['f3', 'f4']);
+  assert.equal(existsSync(join(dir, 'f3')), false);
+  const ends = ev.filter((e) => e.kind === 'batch_end').map((e) => Date.parse(e.time));
+  const starts = ev.filter((e) => e.kind === 'batch_start').map((e) => Date.parse(e.time));
+  assert.ok(starts[1]! - ends[0]! >= 950, `batch 2 started ${starts[1]! - ends[0]!} ms after batch 1 ended`);
+});
