@@ -132,6 +132,7 @@ export function program(): Command {
       .option('--syntax-check', 'check the playbooks (as tsplay validate) and run nothing')
       .option('--start-at-task <name>', 'skip the tasks before the first whose name (or `role : name`) matches this glob')
       .option('--step', 'ask on the terminal before each task: (N)o/(y)es/(c)ontinue')
+      .option('--resume', 'go on with the last rollout of the playbook: leave out the hosts that finished each play (state in .tsplay/ beside it)')
       .option('--retry-file <path>', 'write the hosts that failed or were unreachable there, for --limit @PATH (also with retry_files_enabled)'),
   ).action(async (playbooks: string[], o) => {
     const config = readConfig();
@@ -168,6 +169,7 @@ export function program(): Command {
       rollback: o.rollback !== false,
       startAtTask: o.startAtTask as string | undefined,
       retryFile: retryFile(o, config, playbooks),
+      resume: Boolean(o.resume),
     };
     if (listOnly) return void process.stdout.write(listPlaybooks(books, playbooks, listing, inventory, templar, settings));
     if (o.step && o.json) throw new UserError('--step asks its questions on stdout, where --json writes its events', undefined, 'use one or the other');

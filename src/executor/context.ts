@@ -21,6 +21,8 @@ export interface RunSettings {
   transport: TransportSettings;
   /** Guarded changes (Plan.guard) run under an automatic rollback; false: --no-rollback. */
   rollback?: boolean;
+  /** --resume: leave out of each play the hosts that finished it in the last run (resume.ts). */
+  resume?: boolean;
   /** Where the hosts to retry are written when some failed or were unreachable (retry_files_enabled, --retry-file). */
   retryFile?: string;
   /** --start-at-task: tasks are skipped until one whose name (or `role : name`) matches this glob. */

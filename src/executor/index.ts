@@ -19,6 +19,7 @@ import { HostState } from './host.js';
 import { failed, type Outcome, unreachable } from './result.js';
 import { count } from './stats.js';
 import { batches, ordered } from './batches.js';
+import { RolloutState } from './resume.js';
 import { Linear } from './strategy.js';
 import type { Vars } from './vars.js';
 
@@ -93,9 +94,13 @@ export class Runner {
         this.ctx.emit({ kind: 'playbook_start', file: pb.file, check: this.ctx.settings.check });
         for (const msg of pb.warnings) this.ctx.emit({ kind: 'warning', msg, deprecation: true });
         this.stopped = false;
-        for (const play of pb.plays) {
+        // A rollout (a serial play) keeps its state for --resume.
+        const { resume, check } = this.ctx.settings;
+        const rollout = pb.plays.some((p) => p.serial !== undefined);
+        const state = (rollout && !check) || resume ? RolloutState.open(pb.file, Boolean(resume), !check) : undefined;
+        for (const [i, play] of pb.plays.entries()) {
           if (this.stopped) break;
-          await this.runPlay(pb, play);
+          await this.runPlay(pb, play, i + 1, state);
         }
       }
     } finally {
@@ -138,7 +143,7 @@ export class Runner {
    * PLAY banner, facts, sections and handlers). A batch whose hosts all failed, or one past
    * max_fail_percentage, stops the playbook: later batches and plays do not start.
    */
-  private async runPlay(pb: Playbook, play: Play): Promise<void> {
+  private async runPlay(pb: Playbook, play: Play, n: number, state?: RolloutState): Promise<void> {
     const { inventory, settings, templar } = this.ctx;
     const early = { ...play.vars, ...settings.extraVars };
     const pattern = String(templar.template(play.hosts, early, play.pos));
@@ -155,7 +160,15 @@ export class Runner {
     }
     names = ordered(names, play.order);
     const playHosts = names.map((n) => this.ctx.host(n));
-    const cuts = batches(names, play.serial === undefined ? undefined : templar.template(play.serial, early, play.pos), play.pos);
+    // Resumed: the batches as they were cut, without the hosts that finished the play.
+    const finished = settings.resume && state ? state.done(n) : new Set<string>();
+    const cuts = batches(names, play.serial === undefined ? undefined : templar.template(play.serial, early, play.pos), play.pos)
+      .map((c) => c.filter((h) => !finished.has(h)))
+      .filter((c) => c.length > 0);
+    if (cuts.length === 0) {
+      this.ctx.emit({ kind: 'warning', msg: `--resume: every host finished play ${n} (${playName}) in the run resumed` });
+      return;
+    }
     const playVars = { ...play.vars, ...(await loadVarsFiles(play, templar, settings.extraVars)) };
     const shared = {
       roleDefaults: { ...play.roleDefaults },
@@ -177,6 +190,7 @@ export class Runner {
       this.ctx.emit({ kind: 'play_start', name: playName, hosts: batch.map((h) => h.name) });
       if (cuts.length > 1) this.ctx.emit({ kind: 'batch_start', play: playName, batch: i + 1, of: cuts.length, hosts: batch.map((h) => h.name) });
       const go = await this.runBatch(pb, ctx, linear);
+      state?.record(n, batch.filter((h) => !h.failed && !h.unreachable).map((h) => h.name), batch.filter((h) => h.failed || h.unreachable).map((h) => h.name));
       const spent = failedHere().length;
       const budgetLeft = budget === undefined ? undefined : Math.max(0, budget - spent);
       if (cuts.length > 1) this.ctx.emit({ kind: 'batch_end', play: playName, batch: i + 1, failed: batch.filter((h) => h.failed || h.unreachable).map((h) => h.name), budgetLeft });

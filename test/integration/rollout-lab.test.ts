@@ -3,15 +3,17 @@
  * a host failing in one batch under max_fail_percentage lets the rollout go on; with
  * max_fail_total 2, two failures in different batches stop it, and the hosts themselves show
  * that no later host was touched; the retry file names the failed and the untouched hosts, and
- * --limit @FILE finishes the rollout, changing only the untouched ones.
+ * --limit @FILE finishes the rollout, changing only the untouched ones; --resume does the same
+ * from the state the run kept, even after the controller was killed between batches.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Lab, labDown, labUp, runOn } from '../../src/lab/index.js';
-import { events, recap, tsplay } from '../helpers/cli.js';
+import { events, recap, ROOT, tsplay } from '../helpers/cli.js';
 
 const skip = process.getuid?.() !== 0 ? 'the lab needs root' : false;
 if (skip) console.log(`# rollout lab tests skipped: ${skip}`);
@@ -104,4 +106,45 @@ test('max_fail_total 2: failures in batches 2 and 3 stop the rollout; no later h
   assert.deepEqual(changed, untouched.sort());
   assert.deepEqual(Object.keys(recap(rest.stdout)).sort(), ['h3', 'h8', ...untouched].sort());
   assert.deepEqual(await released(), HOSTS);
+});
+
+test('--resume after a budget stop finishes the rollout: the failed and the never-started hosts run, the finished ones do not; then there is nothing left', { skip }, async () => {
+  await reset();
+  const args = [book(2), '-i', lab.inventory, '--known-hosts', lab.knownHosts];
+  const stopped = await tsplay(['run', ...args, '-i', broken('h3', 'h8')]);
+  assert.equal(stopped.code, 2, stopped.stderr);
+  const resumed = await tsplay(['run', ...args, '--resume']);
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  const untouched = HOSTS.slice(11);
+  assert.deepEqual(Object.keys(recap(resumed.stdout)).sort(), ['h3', 'h8', ...untouched].sort());
+  assert.deepEqual(Object.entries(recap(resumed.stdout)).filter(([, s]) => s.changed! > 0).map(([h]) => h).sort(), untouched.sort());
+  assert.deepEqual(await released(), HOSTS);
+  const again = await tsplay(['run', ...args, '--resume']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /--resume: every host finished play 1 \(rollout\) in the run resumed/);
+  assert.doesNotMatch(again.stdout, /TASK \[/);
+});
+
+test('a controller killed (SIGKILL) after batch 2, then --resume: no host runs twice, and every host ends as after one whole run', { skip }, async () => {
+  await Promise.all(HOSTS.map((h) => runOn(lab, h, ['rm', '-f', '/tmp/tsplay-runs'])));
+  const file = join(dir, 'count.yml');
+  writeFileSync(file, ['- name: counted', '  hosts: lab', '  gather_facts: false', '  serial: [1, "25%"]', '  tasks:', '    - shell: echo run >> /tmp/tsplay-runs', '    - command: sleep 1', ''].join('\n'));
+  const args = ['run', file, '-i', lab.inventory, '--known-hosts', lab.knownHosts];
+  const child = spawn(process.execPath, [join(ROOT, 'bin/tsplay.js'), ...args, '--json'], { env: { ...process.env, CI: '1' } });
+  let seen = '';
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (b) => {
+      seen += b;
+      if (events(seen).filter((e) => e.kind === 'batch_end').length >= 2 && !child.killed) {
+        child.kill('SIGKILL');
+        resolve();
+      }
+    });
+    child.on('close', () => resolve());
+  });
+  assert.equal(events(seen).filter((e) => e.kind === 'batch_end').length, 2, 'killed right after batch 2');
+  const resumed = await tsplay([...args, '--resume']);
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assert.equal(recap(resumed.stdout).h1, undefined, 'the canary finished before the kill and did not run again');
+  for (const h of HOSTS) assert.equal((await runOn(lab, h, ['cat', '/tmp/tsplay-runs'])).stdout, 'run\n', `${h} ran once`);
 });
