@@ -228,7 +228,7 @@ export class Linear {
     if (role && !handler) for (const h of hosts) this.ctx.rolesRun.set(h, (this.ctx.rolesRun.get(h) ?? new Set()).add(role));
     this.ctx.emit({ kind: 'task_start', name: this.banner(task, hosts[0]), module: task.module.name, handler, file: task.pos.file, line: task.pos.line });
     if (!this.once(task, hosts[0]!)) {
-      await this.onAll(hosts, (h) => runTask(this.ctx, h, task).then(() => undefined));
+      await this.onAll(hosts, (h) => runTask(this.ctx, h, task).then(() => undefined), this.throttle(task, hosts[0]!));
       return;
     }
     // run_once, as ansible-core 2.14: the first host runs it; its result is registered (and a
@@ -242,6 +242,13 @@ export class Linear {
       if (task.module.name === 'set_fact' && out.result.ansible_facts) Object.assign(h.hostFacts, out.result.ansible_facts);
       if (first!.failed && out.status === 'failed') h.failed = true;
     }
+  }
+
+  /** throttle: at most that many hosts at once (within forks); 0 or none is forks alone. */
+  private throttle(task: Task, h: HostState): ReturnType<typeof pLimit> | undefined {
+    if (task.throttle === undefined) return undefined;
+    const n = Number(typeof task.throttle === 'string' ? this.ctx.templar.template(task.throttle, taskVars(this.ctx, h, task), task.pos) : task.throttle);
+    return Number.isInteger(n) && n > 0 && n < this.ctx.settings.forks ? pLimit(n) : undefined;
   }
 
   /** Whether run_once holds (a template is rendered with the first host's variables). */
@@ -355,11 +362,11 @@ export class Linear {
   }
 
   /**
-   * Runs fn on every host, at most forks at once. Linear strategy: every host waits for the
+   * Runs fn on every host, at most forks (and `throttle`) at once. Linear strategy: every host waits for the
    * slowest; say which ones, so a host timing out (an unreachable one takes its keepalive time)
    * does not look like a hung run.
    */
-  async onAll(hosts: HostState[], fn: (h: HostState) => Promise<void>): Promise<void> {
+  async onAll(hosts: HostState[], fn: (h: HostState) => Promise<void>, throttle?: ReturnType<typeof pLimit>): Promise<void> {
     const pending = new Set(hosts.map((h) => h.name));
     const started = Date.now();
     const notice = setInterval(() => {
@@ -368,7 +375,8 @@ export class Linear {
       this.ctx.emit({ kind: 'warning', msg: `waiting for ${[...pending].join(', ')} (${s} s): the other hosts go on when it is done` });
     }, WAIT_NOTICE_MS);
     try {
-      await Promise.all(hosts.map((h) => this.limit(() => fn(h)).finally(() => pending.delete(h.name))));
+      const run = (h: HostState) => this.limit(() => fn(h));
+      await Promise.all(hosts.map((h) => (throttle ? throttle(() => run(h)) : run(h)).finally(() => pending.delete(h.name))));
     } finally {
       clearInterval(notice);
     }

@@ -113,6 +113,7 @@ export const HandlerSchema = Type.Object(
     delay: Seconds,
     async: Seconds,
     poll: Seconds,
+    throttle: Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\s*\\{\\{.*\\}\\}\\s*$' })], { description: 'at most this many hosts run the task at once (0: forks)' }),
     delegate_to: Str,
     delegate_facts: Bool,
     run_once: Bool,
@@ -125,7 +126,7 @@ export const HandlerSchema = Type.Object(
 export const TaskSchema = Type.Omit(HandlerSchema, ['listen'], { additionalProperties: false });
 
 /** The keywords a block passes down to the tasks inside it (Ansible's inheritable attributes tsplay has). */
-export const INHERITED = ['become', 'become_user', 'become_method', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'timeout', 'notify', 'delegate_to', 'delegate_facts', 'run_once'] as const;
+export const INHERITED = ['become', 'become_user', 'become_method', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'timeout', 'notify', 'delegate_to', 'delegate_facts', 'run_once', 'throttle'] as const;
 
 /** The keywords a block (and include_tasks' `apply`, and a role's entry) gives the tasks inside it. */
 export const BLOCK_KEYWORDS = optional({

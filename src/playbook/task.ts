@@ -201,6 +201,7 @@ export function parseTask(written: unknown, file: string, c: Collector, isHandle
     delegateTo: kw.delegate_to == null ? undefined : String(kw.delegate_to),
     delegateFacts: asBool(kw.delegate_facts) ?? false,
     runOnce: boolOrTemplate(kw.run_once) ?? false,
+    throttle: kw.throttle == null || isTemplate(kw.throttle) ? (kw.throttle ?? undefined) : Number(kw.throttle),
     async: raw.async == null || isTemplate(raw.async) ? (raw.async ?? undefined) : Number(raw.async),
     poll: raw.poll == null || isTemplate(raw.poll) ? (raw.poll ?? undefined) : Number(raw.poll),
   };

@@ -95,6 +95,8 @@ export interface Task {
   delegateFacts: boolean;
   /** Run on the first host only; its result is registered on every host. */
   runOnce: boolean | string;
+  /** At most this many hosts run the task at once (a template is rendered with the first host's variables). */
+  throttle?: number | string;
   /** Run the apply as a background job ended after this many seconds (src/executor/async.ts). */
   async?: number | string;
   /** Seconds between reads of the job (default 10); 0 leaves it running for async_status. */

@@ -120,3 +120,19 @@ test("batch_check (tsplay's own) gates each batch after its handlers: a host fai
   const starts = ev.filter((e) => e.kind === 'batch_start').map((e) => Date.parse(e.time));
   assert.ok(starts[1]! - ends[0]! >= 950, `batch 2 started ${starts[1]! - ends[0]!} ms after batch 1 ended`);
 });
+
+test('throttle: at most that many hosts run the task at once, from a task or its block', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-throttle-'));
+  const log = join(dir, 'log');
+  const book = join(dir, 'site.yml');
+  const step = `shell: echo start >> ${log}; sleep 0.3; echo end >> ${log}`;
+  writeFileSync(book, `- hosts: fleet\n  gather_facts: false\n  tasks:\n    - ${step}\n      throttle: 2\n    - block:\n        - ${step}\n      throttle: 1\n`);
+  const r = await tsplay(['run', '-i', join(LANG, 'hosts.ini'), book]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const lines = readFileSync(log, 'utf8').trim().split('\n');
+  // Hosts running at once, after each line: never more than the throttle.
+  const peaks = (part: string[]) => part.reduce((acc, l) => ({ now: acc.now + (l === 'start' ? 1 : -1), max: Math.max(acc.max, acc.now + (l === 'start' ? 1 : -1)) }), { now: 0, max: 0 }).max;
+  assert.equal(lines.length, 24);
+  assert.equal(peaks(lines.slice(0, 12)), 2, lines.slice(0, 12).join(' '));
+  assert.equal(peaks(lines.slice(12)), 1, lines.slice(12).join(' '));
+});
