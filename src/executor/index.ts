@@ -187,7 +187,7 @@ export class Runner {
       const batch = cut.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable);
       const ctx: PlayContext = { ...this.ctx, ...shared, playbook: pb, play, playVars, playHosts, batch, active: batch, following: (task) => linear.following(task) };
       const linear = new Linear(ctx);
-      this.ctx.emit({ kind: 'play_start', name: playName, hosts: batch.map((h) => h.name) });
+      this.ctx.emit({ kind: 'play_start', name: playName, hosts: batch.map((h) => h.name), free: play.strategy === 'free' || undefined });
       if (cuts.length > 1) this.ctx.emit({ kind: 'batch_start', play: playName, batch: i + 1, of: cuts.length, hosts: batch.map((h) => h.name) });
       const go = await this.runBatch(pb, ctx, linear);
       state?.record(n, batch.filter((h) => !h.failed && !h.unreachable).map((h) => h.name), batch.filter((h) => h.failed || h.unreachable).map((h) => h.name));
@@ -235,8 +235,17 @@ export class Runner {
       linear.prune();
     }
     // The health gate (tsplay's batch_check) runs last, on what the batch's tasks and handlers left.
+    // strategy free: a walk of its own for each host, as fast as it goes (forks shared).
+    const walks = play.strategy === 'free' ? new Map(ctx.active.map((h) => [h, new Linear(ctx, linear.limit)])) : undefined;
     for (const entries of [play.preTasks, play.tasks, play.postTasks, play.batchCheck]) {
-      if (ctx.active.length) await linear.section(entries);
+      if (walks) await Promise.all([...walks].map(([h, walk]) => walk.section(entries, h)));
+      else if (ctx.active.length) await linear.section(entries);
+      if (walks) {
+        const all = [...walks.values()];
+        linear.ended = all.some((w) => w.ended);
+        linear.endedHosts = all.reduce((n, w) => n + w.endedHosts, 0);
+        linear.stop = all.find((w) => w.stop)?.stop;
+      }
       // Hosts that a meta task ended did not fail: Ansible says nothing.
       if (linear.ended || (ctx.active.length === 0 && linear.endedHosts > 0)) return true;
       // No host left: the playbook stops. Ansible says so only when the stop was any_errors_fatal

@@ -8,7 +8,7 @@
 import pLimit from 'p-limit';
 import type { MetaAction } from '../../modules/meta/index.js';
 import { formatPos, UserError, UserErrors } from '../core/errors.js';
-import { type Block, displayName, type Entry, type Task, tasksOf } from '../playbook/types.js';
+import { type Block, displayName, type Entry, type Task, taskId, tasksOf } from '../playbook/types.js';
 import { evalAll } from './conditions.js';
 import { type PlayContext, type RunSettings, taskVars } from './context.js';
 import type { HostState } from './host.js';
@@ -46,7 +46,7 @@ const WAIT_NOTICE_MS = 10_000;
 const ONCE: readonly MetaAction[] = ['end_play', 'end_batch', 'clear_host_errors', 'clear_facts', 'refresh_inventory'];
 
 export class Linear {
-  private limit: ReturnType<typeof pLimit>;
+  readonly limit: ReturnType<typeof pLimit>;
   /** A `meta: end_play` ran: nothing more of this play runs. */
   ended = false;
   /** Hosts a `meta: end_host` took out of the play (they did not fail). */
@@ -60,8 +60,12 @@ export class Linear {
   /** The task lists being walked (the section, then what includes brought), flattened: where look-ahead finds the tasks to come. */
   private lists: Task[][] = [];
 
-  constructor(private ctx: PlayContext) {
-    this.limit = pLimit(Math.max(1, ctx.settings.forks));
+  /** `limit`: the forks limiter, shared by the walks of strategy free (one per host). */
+  constructor(
+    private ctx: PlayContext,
+    limit?: ReturnType<typeof pLimit>,
+  ) {
+    this.limit = limit ?? pLimit(Math.max(1, ctx.settings.forks));
   }
 
   /** Still running this play: not failed, not unreachable, not ended. */
@@ -117,16 +121,17 @@ export class Linear {
   }
 
   /** A section (pre_tasks, tasks, post_tasks): each top-level entry, then the handlers it notified. */
-  async section(entries: Entry[]): Promise<void> {
+  async section(entries: Entry[], only?: HostState): Promise<void> {
+    const hosts = () => (only ? this.ctx.active.filter((h) => h === only) : this.ctx.active);
     await this.walking(entries, async () => {
       for (const e of entries) {
-        if (this.ctx.active.length === 0 || this.ended) break;
-        await this.entries([e], this.ctx.active);
+        if (hosts().length === 0 || this.ended) break;
+        await this.entries([e], hosts());
         this.prune();
       }
     });
-    for (const h of this.ctx.active) h.probes.clear();
-    await this.flushHandlers(this.ctx.active);
+    for (const h of hosts()) h.probes.clear();
+    await this.flushHandlers(hosts());
     this.prune();
   }
 
@@ -226,7 +231,7 @@ export class Linear {
     // The host ran a task of this role: it will not run the role again in this play.
     const role = this.roles.at(-1);
     if (role && !handler) for (const h of hosts) this.ctx.rolesRun.set(h, (this.ctx.rolesRun.get(h) ?? new Set()).add(role));
-    this.ctx.emit({ kind: 'task_start', name: this.banner(task, hosts[0]), module: task.module.name, handler, file: task.pos.file, line: task.pos.line });
+    this.ctx.emit({ kind: 'task_start', name: this.banner(task, hosts[0]), module: task.module.name, handler, file: task.pos.file, line: task.pos.line, taskId: taskId(task) });
     if (!this.once(task, hosts[0]!)) {
       await this.onAll(hosts, (h) => runTask(this.ctx, h, task).then(() => undefined), this.throttle(task, hosts[0]!));
       return;

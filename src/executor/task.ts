@@ -13,7 +13,7 @@ import { formatPos, UserError } from '../core/errors.js';
 import type { FileDiff } from '../core/module.js';
 import { HANDLER_NOT_FOUND } from '../playbook/parse.js';
 import { loopItems } from '../playbook/loops.js';
-import { displayName, handlerNames, type Task } from '../playbook/types.js';
+import { displayName, handlerNames, type Task, taskId } from '../playbook/types.js';
 import { boolean } from '../py/bool.js';
 import { markUnsafe, pyStr } from '../template/index.js';
 import { CommandTimeoutError, UnreachableError } from '../transport/index.js';
@@ -178,7 +178,7 @@ export async function runTask(ctx: PlayContext, h: HostState, original: Task): P
   const name = displayName(task);
   const emit: Emit = (out, item, loop) =>
     ctx.emit({
-      kind: 'host_result', host: h.name, task: name, module: task.module.name, status: out.status, changed: Boolean(out.result.changed),
+      kind: 'host_result', host: h.name, task: name, taskId: taskId(task), module: task.module.name, status: out.status, changed: Boolean(out.result.changed),
       ignored: (out.status === 'failed' && task.ignoreErrors) || (out.status === 'unreachable' && ctx.play.ignoreUnreachable),
       item, loop, delegate: out.delegate, msg: task.noLog ? undefined : out.result.msg,
       diff: task.noLog || !(task.diff ?? ctx.play.diff ?? ctx.settings.diff) ? undefined : out.diff, durationMs: Date.now() - started,

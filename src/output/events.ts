@@ -18,12 +18,15 @@ export interface HostStats {
 
 export type Event =
   | { kind: 'playbook_start'; file: string; check: boolean }
-  | { kind: 'play_start'; name: string; hosts: string[] }
-  | { kind: 'task_start'; name: string; module: string; handler: boolean; file: string; line?: number }
+  /** A play (or one of its serial batches) starts; under strategy free, results name their task as they come. */
+  | { kind: 'play_start'; name: string; hosts: string[]; free?: boolean }
+  | { kind: 'task_start'; name: string; module: string; handler: boolean; file: string; line?: number; taskId?: number }
   | {
       kind: 'host_result';
       host: string;
       task: string;
+      /** The task_start this result belongs to (its taskId). */
+      taskId?: number;
       module: string;
       status: HostStatus;
       changed: boolean;

@@ -114,8 +114,35 @@ function debugBody(r: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-export function plainRenderer(o: PlainOptions): (e: Event) => void {
+/**
+ * Under strategy free, hosts run different tasks at once: as Ansible's default callback, a
+ * task's banner is printed before a result whenever the last one printed was another task's.
+ */
+function freeBanners(): (e: Event) => string | undefined | false {
+  let free = false;
+  let last: number | undefined;
+  const banners = new Map<number, string>();
   return (e) => {
+    if (e.kind === 'play_start') {
+      free = Boolean(e.free);
+      last = undefined;
+    } else if (free && e.kind === 'task_start' && e.taskId !== undefined) {
+      banners.set(e.taskId, formatters.task_start(e, { verbosity: 0, write: () => {} })!);
+      return false;
+    } else if (free && e.kind === 'host_result' && e.taskId !== undefined && e.taskId !== last) {
+      last = e.taskId;
+      return banners.get(e.taskId);
+    }
+    return undefined;
+  };
+}
+
+export function plainRenderer(o: PlainOptions): (e: Event) => void {
+  const free = freeBanners();
+  return (e) => {
+    const before = free(e);
+    if (before === false) return;
+    if (before) o.write(before + '\n');
     const text = (formatters[e.kind] as Formatter<typeof e.kind>)(e as never, o);
     if (text !== undefined) (e.kind === 'warning' && o.warn ? o.warn : o.write)(text + '\n');
   };

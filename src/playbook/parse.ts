@@ -107,6 +107,7 @@ function parsePlayBody(raw: Obj, file: string, c: Collector, opts: LoadOptions, 
     serial: raw.serial ?? undefined,
     maxFailPercentage: raw.max_fail_percentage == null || isTemplate(raw.max_fail_percentage) ? (raw.max_fail_percentage ?? undefined) : Number(raw.max_fail_percentage),
     order: (raw.order as Order | undefined) ?? 'inventory',
+    strategy: raw.strategy === 'free' ? 'free' : 'linear',
     maxFailTotal: raw.max_fail_total == null ? undefined : typeof raw.max_fail_total === 'number' ? raw.max_fail_total : String(raw.max_fail_total),
   };
 }

@@ -57,6 +57,7 @@ export const PlaySchema = Type.Object(
         description: 'a percentage (0-100) of a batch that may fail before the play stops',
       }),
       order: Type.Union(ORDERS.map((o) => Type.Literal(o)), { description: `one of ${ORDERS.join(', ')}` }),
+      strategy: Type.Union([Type.Literal('linear'), Type.Literal('free')], { description: "'linear' (the default: every host finishes a task before the next) or 'free' (each host as fast as it can)" }),
       batch_check: Type.Array(Type.Unknown(), { description: "tsplay's own: tasks each batch's hosts must pass before the next batch starts" }),
       batch_pause: Seconds,
       max_fail_total: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\s*(\\d+\\s*%|\\{\\{.*\\}\\})\\s*$' })], {

@@ -109,6 +109,17 @@ export function handlerNames(h: Task): string[] {
   return [...named, ...h.listen];
 }
 
+const ids = new WeakMap<Task, number>();
+let lastId = 0;
+
+/** A number naming one parsed task in events (a copy rendered for a host has its original's). */
+export function taskId(task: Task): number {
+  const t = task.parsed ?? task;
+  let id = ids.get(t);
+  if (id === undefined) ids.set(t, (id = ++lastId));
+  return id;
+}
+
 /** The name a task is shown by: `role : name` in a role, as Ansible prints it. */
 export function displayName(task: Task): string {
   const name = task.name ?? task.action;
@@ -173,6 +184,8 @@ export interface Play {
   /** The share of a batch that may fail before the play (and the playbook) stops. */
   maxFailPercentage?: number | string;
   order: Order;
+  /** linear (lockstep) or free (each host runs ahead through the play on its own). */
+  strategy: 'linear' | 'free';
   /** tsplay's own failure budget across all batches: a number of hosts or a percentage of the play's. */
   maxFailTotal?: number | string;
   /** The folder of the playbook file the play is in (import_playbook may bring plays from another): vars_files and roles are found from it. */

@@ -136,3 +136,24 @@ test('throttle: at most that many hosts run the task at once, from a task or its
   assert.equal(peaks(lines.slice(0, 12)), 2, lines.slice(0, 12).join(' '));
   assert.equal(peaks(lines.slice(12)), 1, lines.slice(12).join(' '));
 });
+
+test('strategy free: a fast host finishes every task before a slow one finishes its first; each result follows its own task banner', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-free-'));
+  const book = join(dir, 'site.yml');
+  writeFileSync(book, [
+    '- name: free', '  hosts: f1,f2,f3', '  gather_facts: false', '  strategy: free', '  tasks:',
+    '    - name: slow on f1', `      command: "sleep {{ 1.5 if inventory_hostname == 'f1' else 0 }}"`, '      changed_when: false',
+    '    - name: second', '      debug: { msg: "{{ inventory_hostname }}" }',
+    '    - name: third', '      debug: { msg: third }', '',
+  ].join('\n'));
+  const json = await tsplay(['run', '-i', join(LANG, 'hosts.ini'), book, '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const at = (host: string, task: string) => Date.parse(events(json.stdout).find((e) => e.kind === 'host_result' && e.host === host && e.task === task).time);
+  assert.ok(at('f2', 'third') < at('f1', 'slow on f1'), 'f2 was done before f1 finished its first task');
+  assert.ok(at('f3', 'third') < at('f1', 'slow on f1'));
+  const recapEvent = events(json.stdout).find((e) => e.kind === 'recap');
+  for (const h of ['f1', 'f2', 'f3']) assert.equal(recapEvent.stats[h].ok, 3);
+  const plain = await tsplay(['run', '-i', join(LANG, 'hosts.ini'), book]);
+  // The slow host's results come last, each after its task's banner again.
+  assert.match(plain.stdout, /TASK \[slow on f1\] \*+\nok: \[f1\]\n\nTASK \[second\] \*+\nok: \[f1\] => \{\n {4}"msg": "f1"\n\}\n\nTASK \[third\] \*+\nok: \[f1\] => \{\n {4}"msg": "third"\n\}\n\nPLAY RECAP/);
+});

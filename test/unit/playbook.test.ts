@@ -77,7 +77,7 @@ test('every problem is reported at once, each with file:line:col and a hint', ()
       file: { path: /x }
     - name: not yet
       debug: {}
-      strategy: free
+      module_defaults: {}
     - name: block
       block: []
       rescu: []
@@ -88,7 +88,7 @@ test('every problem is reported at once, each with file:line:col and a hint', ()
   assert.match(text, /:7:25: unknown option 'contnet' for module 'copy'\n  hint: did you mean 'content'\?/);
   assert.match(text, /:9:25: option 'state' must be one of: .*directory/);
   assert.match(text, /task has more than one module: copy, file/);
-  assert.match(text, /:15:7: 'strategy' is not supported by tsplay yet/);
+  assert.match(text, /:15:7: 'module_defaults' is not supported by tsplay yet \(module_defaults\)/);
   assert.match(text, /:18:7: unknown block keyword 'rescu'\n  hint: did you mean 'rescue'\?/);
 });
 
