@@ -179,6 +179,7 @@ export class Runner {
       rolesRun: new Map<HostState, Set<string>>(),
     };
     const failedBefore = new Set(playHosts.filter((h) => h.failed || h.unreachable));
+    const changedBefore = new Map(playHosts.map((h) => [h.name, h.stats.changed]));
     const budget = failBudget(play, templar.template(play.maxFailTotal, early, play.pos), names.length);
     const failedHere = () => playHosts.filter((h) => (h.failed || h.unreachable) && !failedBefore.has(h));
     const pause = play.batchPause === undefined ? 0 : Number(templar.template(play.batchPause, early, play.pos));
@@ -188,7 +189,8 @@ export class Runner {
       const ctx: PlayContext = { ...this.ctx, ...shared, playbook: pb, play, playVars, playHosts, batch, active: batch, following: (task) => linear.following(task) };
       const linear = new Linear(ctx);
       this.ctx.emit({ kind: 'play_start', name: playName, hosts: batch.map((h) => h.name), free: play.strategy === 'free' || undefined });
-      if (cuts.length > 1) this.ctx.emit({ kind: 'batch_start', play: playName, batch: i + 1, of: cuts.length, hosts: batch.map((h) => h.name) });
+      const left = budget === undefined ? undefined : Math.max(0, budget - failedHere().length);
+      if (cuts.length > 1) this.ctx.emit({ kind: 'batch_start', play: playName, batch: i + 1, of: cuts.length, hosts: batch.map((h) => h.name), budgetLeft: left });
       const go = await this.runBatch(pb, ctx, linear);
       state?.record(n, batch.filter((h) => !h.failed && !h.unreachable).map((h) => h.name), batch.filter((h) => h.failed || h.unreachable).map((h) => h.name));
       const spent = failedHere().length;
@@ -203,7 +205,8 @@ export class Runner {
           : `batch ${i + 1} of ${cuts.length} stopped the play; no further batch starts`;
         const failedHosts = failedHere().map((h) => ({ host: h.name, task: h.failedAt }));
         const done = cuts.slice(0, i + 1).flat().filter((n) => !failedHosts.some((f) => f.host === n) && !failedBefore.has(this.ctx.host(n)));
-        this.ctx.emit({ kind: 'rollout_stop', play: playName, reason, done, failed: failedHosts, notStarted: rest, budget: overBudget });
+        const changed = cuts.slice(0, i + 1).flat().filter((n) => this.ctx.host(n).stats.changed > changedBefore.get(n)!).length;
+        this.ctx.emit({ kind: 'rollout_stop', play: playName, reason, done, failed: failedHosts, notStarted: rest, changed, budget: overBudget });
         if (overBudget) rest.forEach((n) => this.unstarted.add(n));
       }
       this.stopped = true;

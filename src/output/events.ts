@@ -56,14 +56,14 @@ export type Event =
   /** The hosts to retry were written there (ansible-playbook's "to retry, use: --limit @FILE"). */
   | { kind: 'retry_file'; path: string }
   /** A serial batch starts (its PLAY banner is a play_start), and ends with the hosts that failed in it. */
-  | { kind: 'batch_start'; play: string; batch: number; of: number; hosts: string[] }
+  | { kind: 'batch_start'; play: string; batch: number; of: number; hosts: string[]; budgetLeft?: number }
   | { kind: 'batch_end'; play: string; batch: number; failed: string[]; budgetLeft?: number }
   /**
    * A rollout stopped before its last batch (`budget`: tsplay's max_fail_total spent; else a
    * batch that failed whole or past max_fail_percentage, as Ansible stops): which hosts were
-   * done, which failed and where, which never started.
+   * done, which failed and where, which never started, and how many hosts it changed.
    */
-  | { kind: 'rollout_stop'; play: string; reason: string; done: string[]; failed: { host: string; task?: string }[]; notStarted: string[]; budget: boolean }
+  | { kind: 'rollout_stop'; play: string; reason: string; done: string[]; failed: { host: string; task?: string }[]; notStarted: string[]; changed: number; budget: boolean }
   | { kind: 'recap'; stats: Record<string, HostStats>; roundTrips: Record<string, number>; durationMs: number };
 
 export type EventKind = Event['kind'];

@@ -90,6 +90,7 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
       `done (${e.done.length}): ${e.done.join(', ') || '-'}`,
       `failed (${e.failed.length}): ${e.failed.map((f) => (f.task ? `${f.host} (at "${f.task}")` : f.host)).join(', ') || '-'}`,
       `not started (${e.notStarted.length}): ${e.notStarted.join(', ') || '-'}`,
+      `${e.changed} host${e.changed === 1 ? '' : 's'} changed, ${e.failed.length} failed, ${e.notStarted.length} never touched`,
     ].join('\n'),
   recap: (e) => {
     const hosts = Object.keys(e.stats).sort();

@@ -65,7 +65,7 @@ test("max_fail_total (tsplay's own): failures add up across batches, and once sp
   assert.equal(r.code, 2, r.stderr);
   assert.equal(readFileSync(join(dir, 'retry'), 'utf8'), 'f2\nf5\nf6\n', 'the failed hosts and the one never started');
   // Batches f1 | f2 f3 | f4 f5: each under max_fail_percentage alone, two failures in all.
-  assert.match(r.stdout, /ROLLOUT STOPPED \[rollout\] \*+\nmax_fail_total 2 reached: 2 of the play's 6 hosts failed; no further batch starts\ndone \(3\): f1, f3, f4\nfailed \(2\): f2 \(at "health"\), f5 \(at "health"\)\nnot started \(1\): f6\n/);
+  assert.match(r.stdout, /ROLLOUT STOPPED \[rollout\] \*+\nmax_fail_total 2 reached: 2 of the play's 6 hosts failed; no further batch starts\ndone \(3\): f1, f3, f4\nfailed \(2\): f2 \(at "health"\), f5 \(at "health"\)\nnot started \(1\): f6\n5 hosts changed, 2 failed, 1 never touched\n/);
   assert.equal(existsSync(join(dir, 'f6')), false, 'the host of the next batch was never touched');
   assert.equal(readFileSync(join(dir, 'f4'), 'utf8'), 'f4');
   const ev = events((await tsplay(['run', '-f', '1', '-i', join(LANG, 'hosts.ini'), book, '--json'])).stdout);
