@@ -69,7 +69,7 @@ export interface PlayContext extends RunContext {
   /** The roles (Block.once keys) each host ran a task of in this play. */
   rolesRun: Map<HostState, Set<string>>;
   /** The task itself and those after it in its section: the candidates for probe batching. */
-  following(task: Task): Task[];
+  following(task: Task, h: HostState): Task[];
 }
 
 /**

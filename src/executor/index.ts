@@ -10,7 +10,7 @@ import { UserError } from '../core/errors.js';
 import type { Inventory } from '../inventory/index.js';
 import type { Sink } from '../output/events.js';
 import { loadYamlFile } from '../playbook/yaml.js';
-import { type Play, type Playbook, tasksOf } from '../playbook/types.js';
+import { type Play, type Playbook, type Task, tasksOf } from '../playbook/types.js';
 import type { Templar } from '../template/index.js';
 import { UnreachableError } from '../transport/index.js';
 import { gatherFacts } from './connect.js';
@@ -186,12 +186,16 @@ export class Runner {
     for (const [i, cut] of cuts.entries()) {
       if (i > 0 && pause > 0) await new Promise((r) => setTimeout(r, pause * 1000));
       const batch = cut.map((n) => this.host(n)).filter((h) => !h.failed && !h.unreachable);
-      const ctx: PlayContext = { ...this.ctx, ...shared, playbook: pb, play, playVars, playHosts, batch, active: batch, following: (task) => linear.following(task) };
+      // Look-ahead follows the walk of the host: the batch's, or under strategy free its own.
+      const walks = new Map<HostState, Linear>();
+      const following = (task: Task, h: HostState) => (walks.get(h) ?? linear).following(task);
+      const ctx: PlayContext = { ...this.ctx, ...shared, playbook: pb, play, playVars, playHosts, batch, active: batch, following };
       const linear = new Linear(ctx);
+      if (play.strategy === 'free') for (const h of batch) walks.set(h, new Linear(ctx, linear.limit));
       this.ctx.emit({ kind: 'play_start', name: playName, hosts: batch.map((h) => h.name), free: play.strategy === 'free' || undefined });
       const left = budget === undefined ? undefined : Math.max(0, budget - failedHere().length);
       if (cuts.length > 1) this.ctx.emit({ kind: 'batch_start', play: playName, batch: i + 1, of: cuts.length, hosts: batch.map((h) => h.name), budgetLeft: left });
-      const go = await this.runBatch(pb, ctx, linear);
+      const go = await this.runBatch(pb, ctx, linear, walks);
       state?.record(n, batch.filter((h) => !h.failed && !h.unreachable).map((h) => h.name), batch.filter((h) => h.failed || h.unreachable).map((h) => h.name));
       const spent = failedHere().length;
       const budgetLeft = budget === undefined ? undefined : Math.max(0, budget - spent);
@@ -215,7 +219,7 @@ export class Runner {
   }
 
   /** One batch; false when the playbook must stop (all its hosts failed, or too many). */
-  private async runBatch(pb: Playbook, ctx: PlayContext, linear: Linear): Promise<boolean> {
+  private async runBatch(pb: Playbook, ctx: PlayContext, linear: Linear, walks: Map<HostState, Linear>): Promise<boolean> {
     const { play } = ctx;
     if (play.gatherFacts && ctx.active.length) {
       this.ctx.emit({ kind: 'task_start', name: 'Gathering Facts', module: 'setup', handler: false, file: pb.file, line: play.pos.line });
@@ -239,11 +243,10 @@ export class Runner {
     }
     // The health gate (tsplay's batch_check) runs last, on what the batch's tasks and handlers left.
     // strategy free: a walk of its own for each host, as fast as it goes (forks shared).
-    const walks = play.strategy === 'free' ? new Map(ctx.active.map((h) => [h, new Linear(ctx, linear.limit)])) : undefined;
     for (const entries of [play.preTasks, play.tasks, play.postTasks, play.batchCheck]) {
-      if (walks) await Promise.all([...walks].map(([h, walk]) => walk.section(entries, h)));
+      if (walks.size) await Promise.all([...walks].map(([h, walk]) => walk.section(entries, h)));
       else if (ctx.active.length) await linear.section(entries);
-      if (walks) {
+      if (walks.size) {
         const all = [...walks.values()];
         linear.ended = all.some((w) => w.ended);
         linear.endedHosts = all.reduce((n, w) => n + w.endedHosts, 0);

@@ -23,7 +23,7 @@ import { type ExecOptions, execOptions, probeContext, remote, withProbes } from 
 async function upcomingProbes(ctx: PlayContext, h: HostState, current: Task, context: string, from: { afterItem?: number; max?: number } = {}): Promise<ProbeRequest[]> {
   const out: ProbeRequest[] = [];
   const max = from.max ?? LOOKAHEAD;
-  for (const t of ctx.following(current)) {
+  for (const t of ctx.following(current, h)) {
     if (out.length >= max) break;
     const m = t.module;
     if (m.local || !m.probe || m.prefetch === false) continue;

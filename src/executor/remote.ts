@@ -26,7 +26,8 @@ function becomeUser(ctx: PlayContext, task: Task, vars: Vars): string | false {
   const become = asBool(keyword(ctx, task, vars, task.become ?? (vars.ansible_become === undefined ? ctx.play.become : vars.ansible_become)));
   if (!become) return false;
   const user = String(keyword(ctx, task, vars, task.becomeUser ?? vars.ansible_become_user ?? ctx.play.becomeUser));
-  const login = keyword(ctx, task, vars, ctx.play.remoteUser ?? vars.ansible_user);
+  // The user tsplay logs in as, in connect.ts's order: the host's ansible_user, the play's remote_user, ansible.cfg's.
+  const login = keyword(ctx, task, vars, vars.ansible_user ?? ctx.play.remoteUser ?? ctx.settings.transport.remoteUser);
   // sudo to the user we already are is a no-op that costs a process and needs sudo installed.
   return user === login ? false : user;
 }

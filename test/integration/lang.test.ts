@@ -157,3 +157,15 @@ test('strategy free: a fast host finishes every task before a slow one finishes 
   // The slow host's results come last, each after its task's banner again.
   assert.match(plain.stdout, /TASK \[slow on f1\] \*+\nok: \[f1\]\n\nTASK \[second\] \*+\nok: \[f1\] => \{\n {4}"msg": "f1"\n\}\n\nTASK \[third\] \*+\nok: \[f1\] => \{\n {4}"msg": "third"\n\}\n\nPLAY RECAP/);
 });
+
+test('strategy free keeps probe look-ahead: each host batches the probes of its converged tasks in one round trip', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsplay-free-rt-'));
+  const book = join(dir, 'site.yml');
+  const tasks = ['a', 'b', 'c'].map((d) => `    - file: { path: "${dir}/{{ inventory_hostname }}-${d}", state: directory }\n`).join('');
+  writeFileSync(book, `- hosts: f1,f2\n  gather_facts: false\n  strategy: free\n  tasks:\n${tasks}`);
+  const args = ['run', '-i', join(LANG, 'hosts.ini'), book, '--json'];
+  assert.equal((await tsplay(args)).code, 0);
+  const recap = events((await tsplay(args)).stdout).find((e) => e.kind === 'recap');
+  assert.deepEqual(recap.roundTrips, { f1: 1, f2: 1 });
+  assert.equal(recap.stats.f1.changed + recap.stats.f2.changed, 0);
+});
