@@ -35,6 +35,7 @@ export interface Inclusion {
 
 function report(ctx: PlayContext, h: HostState, task: Task, out: Outcome, item?: string): void {
   if (item === undefined) count(h, out, { errors: task.ignoreErrors === true, unreachable: false });
+  if (h.failed && h.failedAt === undefined) h.failedAt = displayName(task);
   ctx.emit({
     kind: 'host_result', host: h.name, task: displayName(task), module: task.module.name, status: out.status, changed: false,
     ignored: out.status === 'failed' && task.ignoreErrors === true, item, msg: out.result.msg, durationMs: 0, result: out.result, noLog: false,

@@ -11,7 +11,7 @@ import { UserError } from '../core/errors.js';
 import { type Block, type Entry, type Scope, type Task } from './types.js';
 import { BlockSchema } from './schema.js';
 import { loadRole, type RoleReader } from './roles.js';
-import { asBool, checkKeys, type Collector, inside, isObj, type Obj, parseTask, TOP } from './task.js';
+import { asBool, checkKeys, inside, isObj, type Obj, parseTask, TOP } from './task.js';
 import { loadYamlFile, posOf } from './yaml.js';
 
 /** What reading task lists needs: the collector, the playbook's folder, roles, and the files being read. */
