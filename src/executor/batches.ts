@@ -28,12 +28,15 @@ export function ordered(names: string[], order: Order = 'inventory'): string[] {
   }
 }
 
-/** One serial entry as a host count, as Ansible's pct_to_int reads it. */
-function size(value: unknown, total: number, pos: SourcePos): number {
+/**
+ * A host count given as a number or a percentage of `total` hosts, as Ansible's pct_to_int reads
+ * serial: a percentage rounds down, at least 1. `keyword` names the play keyword in the error.
+ */
+export function hostCount(value: unknown, total: number, keyword: string, pos: SourcePos): number {
   const text = String(value).trim();
   const pct = /^(\d+)\s*%$/.exec(text);
   if (pct) return Math.floor((Number(pct[1]) / 100) * total) || 1;
-  if (!/^-?\d+$/.test(text)) throw new UserError(`serial must be a number of hosts or a percentage, got '${text}'`, pos, 'e.g. serial: 1, serial: "25%" or serial: [1, 5, "25%"]');
+  if (!/^-?\d+$/.test(text)) throw new UserError(`${keyword} must be a number of hosts or a percentage, got '${text}'`, pos, `e.g. ${keyword}: 1, ${keyword}: "25%"`);
   return Number(text);
 }
 
@@ -44,7 +47,7 @@ export function batches(hosts: string[], serial: unknown, pos: SourcePos): strin
   const left = [...hosts];
   const out: string[][] = [];
   for (let i = 0; left.length > 0; i = Math.min(i + 1, list.length - 1)) {
-    const n = size(list[i], hosts.length, pos);
+    const n = hostCount(list[i], hosts.length, 'serial', pos);
     if (n <= 0) {
       out.push(left.splice(0));
       break;

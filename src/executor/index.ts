@@ -18,7 +18,7 @@ import type { PlayContext, RunContext, RunSettings } from './context.js';
 import { HostState } from './host.js';
 import { failed, type Outcome, unreachable } from './result.js';
 import { count } from './stats.js';
-import { batches, ordered } from './batches.js';
+import { batches, hostCount, ordered } from './batches.js';
 import { RolloutState } from './resume.js';
 import { Linear } from './strategy.js';
 import type { Vars } from './vars.js';
@@ -46,11 +46,8 @@ async function loadVarsFiles(play: Play, templar: Templar, extra: Vars): Promise
 /** max_fail_total as a number of hosts: N, or N% of the play's hosts (rounded down). */
 function failBudget(play: Play, value: unknown, hosts: number): number | undefined {
   if (value === undefined || value === null) return undefined;
-  const text = String(value).trim();
-  const m = /^(\d+)\s*(%?)$/.exec(text);
-  if (!m) throw new UserError(`max_fail_total must be a number of hosts or a percentage, got '${text}'`, play.pos);
   // A budget of none would stop every rollout after its first batch: at least one failure.
-  return Math.max(1, m[2] ? Math.floor((Number(m[1]) / 100) * hosts) : Number(m[1]));
+  return Math.max(1, hostCount(value, hosts, 'max_fail_total', play.pos));
 }
 
 export class Runner {

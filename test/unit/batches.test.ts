@@ -1,7 +1,7 @@
 /** serial and order as ansible-core 2.14 cuts batches (pct_to_int, the last entry repeating). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batches, ordered } from '../../src/executor/batches.js';
+import { batches, hostCount, ordered } from '../../src/executor/batches.js';
 
 const hosts = (n: number) => Array.from({ length: n }, (_, i) => `h${i + 1}`);
 const sizes = (n: number, serial: unknown) => batches(hosts(n), serial, { file: 'site.yml', line: 1 }).map((b) => b.length);
@@ -17,6 +17,14 @@ test('serial: a number, a percentage (rounded down, at least 1), a list whose la
   assert.deepEqual(sizes(0, 2), []);
   assert.deepEqual(batches(hosts(5), ['2'], { file: 'x', line: 1 }), [['h1', 'h2'], ['h3', 'h4'], ['h5']]);
   assert.throws(() => sizes(5, 'many'), /serial must be a number of hosts or a percentage, got 'many'/);
+});
+
+test('hostCount: the count that serial and max_fail_total share, its error naming the keyword', () => {
+  const pos = { file: 'site.yml', line: 3 };
+  assert.equal(hostCount('10%', 20, 'max_fail_total', pos), 2);
+  assert.equal(hostCount('1%', 20, 'max_fail_total', pos), 1);
+  assert.equal(hostCount(3, 20, 'max_fail_total', pos), 3);
+  assert.throws(() => hostCount('two', 20, 'max_fail_total', pos), /max_fail_total must be a number of hosts or a percentage, got 'two'/);
 });
 
 test('order: inventory, reverse, sorted, reverse sorted; shuffle keeps every host once', () => {
