@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { UserError, UserErrors } from '../core/errors.js';
+import type { RunSettings } from '../executor/context.js';
 import { Runner } from '../executor/index.js';
 import { Inventory } from '../inventory/index.js';
 import { labDown, labUp } from '../lab/index.js';
@@ -19,6 +20,8 @@ import { KnownHosts, type TransportSettings } from '../transport/index.js';
 import { type Config, loadConfig } from './config.js';
 import { parseExtraVars } from './extra-vars.js';
 import { demo } from './demo.js';
+import { audit } from './audit.js';
+import { VERSION } from './version.js';
 import { gatherAll } from './facts.js';
 import { type Listing, listPlaybooks } from './list.js';
 import { moduleDoc, moduleList, modulesMarkdown } from './modules-doc.js';
@@ -103,10 +106,65 @@ function positiveInt(name: string, v: string): number {
   return n;
 }
 
+/** Options shared by the commands that run playbooks (run, audit). */
+interface RunOptions extends ConnOptions {
+  limit?: string;
+  check?: boolean;
+  diff?: boolean;
+  extraVars: string[];
+  tags: string[];
+  skipTags: string[];
+  verbose: number;
+  timeout: string;
+  rollback?: boolean;
+  startAtTask?: string;
+}
+
+/**
+ * What a run needs before any host is contacted: the configuration, the inventory, the
+ * playbooks read and checked (every error at once), the settings. undefined when a
+ * --syntax-check is all that was asked (and printed).
+ */
+async function prepare(playbooks: string[], o: RunOptions, only: { listOnly?: boolean; syntaxCheck?: boolean } = {}) {
+  const config = readConfig();
+  const inventory = await loadInventory(o.inventory, config);
+  const templar = new Templar();
+  const extraVars = parseExtraVars(o.extraVars);
+  const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p, playbookOptions(config))));
+  for (const dir of new Set(books.map((b) => b.dir))) await inventory.addVarsDirs(dir);
+  // As ansible-playbook: a listing judges no template (a variable given only at run time is no
+  // error for it); --syntax-check judges everything, as a run would, and prints the playbooks' names.
+  if (!only.listOnly || only.syntaxCheck) preflight(books, inventory, templar, extraVars);
+  // A run says them itself, through its output.
+  if (only.listOnly || only.syntaxCheck) for (const msg of new Set(books.flatMap((b) => b.warnings))) process.stderr.write(`[DEPRECATION WARNING]: ${msg}\n`);
+  if (only.syntaxCheck) return void process.stdout.write(playbooks.map((p) => `\nplaybook: ${p}\n`).join(''));
+  // As ansible-playbook does: a --limit that leaves no host at all is a mistake, not a no-op
+  // (a mistyped limit on a rollout would otherwise "succeed" having done nothing).
+  if (o.limit && inventory.select(o.limit, process.cwd()).length === 0) {
+    throw new UserError(`--limit '${o.limit}' matches no host in the inventory`, undefined, 'check the pattern against `tsplay inventory -i ... --graph`');
+  }
+  const splitTags = (v: string[]) => v.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  const settings: RunSettings = {
+    check: Boolean(o.check),
+    diff: Boolean(o.diff),
+    forks: forks(o, config),
+    extraVars,
+    tags: splitTags(o.tags),
+    skipTags: splitTags(o.skipTags),
+    limit: o.limit,
+    verbosity: o.verbose,
+    taskTimeoutMs: seconds('--timeout', o.timeout, true) * 1000 || undefined,
+    transport: transportSettings(o, config),
+    rollback: o.rollback !== false,
+    startAtTask: o.startAtTask,
+  };
+  return { config, inventory, templar, books, settings };
+}
+
 export function program(): Command {
   const prog = new Command('tsplay')
     .description('Agentless, Ansible-compatible playbook runner: shell probes, pure plans, one SSH connection per host')
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(s) });
 
@@ -135,42 +193,12 @@ export function program(): Command {
       .option('--resume', 'go on with the last rollout of the playbook: leave out the hosts that finished each play (state in .tsplay/ beside it)')
       .option('--retry-file <path>', 'write the hosts that failed or were unreachable there, for --limit @PATH (also with retry_files_enabled)'),
   ).action(async (playbooks: string[], o) => {
-    const config = readConfig();
-    const inventory = await loadInventory(o.inventory, config);
-    const templar = new Templar();
-    const extraVars = parseExtraVars(o.extraVars);
-    const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p, playbookOptions(config))));
-    for (const dir of new Set(books.map((b) => b.dir))) await inventory.addVarsDirs(dir);
     const listing: Listing = { tasks: Boolean(o.listTasks), hosts: Boolean(o.listHosts), tags: Boolean(o.listTags) };
     const listOnly = listing.tasks || listing.hosts || listing.tags;
-    // As ansible-playbook: a listing judges no template (a variable given only at run time is no
-    // error for it); --syntax-check judges everything, as a run would, and prints the playbooks' names.
-    if (!listOnly || o.syntaxCheck) preflight(books, inventory, templar, extraVars);
-    // A run says them itself, through its output.
-    if (listOnly || o.syntaxCheck) for (const msg of new Set(books.flatMap((b) => b.warnings))) process.stderr.write(`[DEPRECATION WARNING]: ${msg}\n`);
-    if (o.syntaxCheck) return void process.stdout.write(playbooks.map((p) => `\nplaybook: ${p}\n`).join(''));
-    // As ansible-playbook does: a --limit that leaves no host at all is a mistake, not a no-op
-    // (a mistyped limit on a rollout would otherwise "succeed" having done nothing).
-    if (o.limit && inventory.select(o.limit, process.cwd()).length === 0) {
-      throw new UserError(`--limit '${o.limit}' matches no host in the inventory`, undefined, 'check the pattern against `tsplay inventory -i ... --graph`');
-    }
-    const splitTags = (v: string[]) => v.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
-    const settings = {
-      check: Boolean(o.check),
-      diff: Boolean(o.diff),
-      forks: forks(o, config),
-      extraVars,
-      tags: splitTags(o.tags),
-      skipTags: splitTags(o.skipTags),
-      limit: o.limit,
-      verbosity: o.verbose,
-      taskTimeoutMs: seconds('--timeout', o.timeout, true) * 1000 || undefined,
-      transport: transportSettings(o, config),
-      rollback: o.rollback !== false,
-      startAtTask: o.startAtTask as string | undefined,
-      retryFile: retryFile(o, config, playbooks),
-      resume: Boolean(o.resume),
-    };
+    const prepared = await prepare(playbooks, o, { listOnly, syntaxCheck: Boolean(o.syntaxCheck) });
+    if (!prepared) return;
+    const { inventory, templar, books, config } = prepared;
+    const settings = { ...prepared.settings, retryFile: retryFile(o, config, playbooks), resume: Boolean(o.resume) };
     if (listOnly) return void process.stdout.write(listPlaybooks(books, playbooks, listing, inventory, templar, settings));
     if (o.step && o.json) throw new UserError('--step asks its questions on stdout, where --json writes its events', undefined, 'use one or the other');
     const stepper = o.step ? terminalStepper() : undefined;
@@ -182,6 +210,27 @@ export function program(): Command {
     } finally {
       stepper?.close();
     }
+  });
+
+  connectionOptions(
+    prog
+      .command('audit')
+      .description('report drift: run the playbooks in check and diff mode on every host, change nothing, write drift.json, drift.html and drift.junit.xml')
+      .argument('<playbook...>', 'playbook files, audited in order')
+      .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
+      .option('-l, --limit <pattern>', 'further limit the hosts with a pattern')
+      .option('-o, --output <dir>', 'where the reports are written', 'drift')
+      .addOption(new Option('--fail-on <what>', 'what makes the exit code non-zero: drift (2; an unreachable host 4), unreachable (4 only) or never').choices(['drift', 'unreachable', 'never']).default('drift'))
+      .option('--since <drift.json>', 'a previous audit\'s drift.json: mark what drifted since and what was fixed')
+      .option('-e, --extra-vars <vars>', 'k=v, @file.yml or a JSON mapping (repeatable, always win)', collect, [])
+      .option('-t, --tags <tags>', 'only audit tasks with these tags (comma-separated)', collect, [])
+      .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated)', collect, [])
+      .option('-v, --verbose', 'show commands run and their output (repeat for more)', count, 0)
+      .option('--json', 'write the run\'s events as JSON lines instead of text')
+      .option('--timeout <seconds>', 'per-task command timeout (0: none)', '0'),
+  ).action(async (playbooks: string[], o) => {
+    const prepared = (await prepare(playbooks, o))!;
+    process.exitCode = await audit(playbooks, prepared.inventory, prepared.templar, prepared.books, prepared.settings, { ...o, sources: o.inventory.length ? o.inventory : (prepared.config.inventory ?? []) });
   });
 
   prog

@@ -20,6 +20,7 @@ export function resolveArgs(ctx: PlayContext, task: Task, vars: Vars): { args: R
 
 /** Check mode for the task; a check_mode not yet rendered for the host (runTask renders it) counts as on: it never changes anything. */
 export function effectiveCheck(ctx: PlayContext, task: Task): boolean {
+  if (ctx.settings.strictCheck) return true;
   if (typeof task.checkMode === 'string') return true;
   return task.checkMode ?? ctx.play.checkMode ?? ctx.settings.check;
 }

@@ -10,6 +10,8 @@ import { lazyVars, OMIT, type Vars } from './vars.js';
 
 export interface RunSettings {
   check: boolean;
+  /** Check mode for every task, check_mode: false included: tsplay audit and plan never change a host. */
+  strictCheck?: boolean;
   diff: boolean;
   forks: number;
   extraVars: Vars;

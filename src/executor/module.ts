@@ -70,7 +70,7 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
   const willChange = plan.changed ?? plan.steps.length > 0;
   if (plan.steps.length === 0 && probe?.text && !delegated) on.probes.lookAhead = true;
   if (plan.steps.length === 0 || cc.check) {
-    if (cc.check && plan.unpredictable && plan.steps.length > 0) return skipped({ msg: 'skipped, running in check mode' });
+    if (cc.check && plan.unpredictable && plan.steps.length > 0) return { ...skipped({ msg: 'skipped, running in check mode' }), unpredictable: true };
     const extra = module.result ? module.result(args, state, undefined) : {};
     return { status: willChange ? 'changed' : 'ok', result: { changed: willChange, ...base, ...extra, ...(plan.reason ? { msg: plan.reason } : {}) }, diff: plan.diff };
   }

@@ -28,6 +28,8 @@ export type Outcome = (
 ) & {
   /** Where a delegated task ran (the delegate's address, as Ansible shows `[host -> it]`). */
   delegate?: string;
+  /** Check mode skipped it because what it would do cannot be known without running it (command, shell). */
+  unpredictable?: boolean;
 };
 
 /** A task that failed before it changed anything (bad args, a failed plan, an exception). */

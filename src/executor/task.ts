@@ -180,7 +180,7 @@ export async function runTask(ctx: PlayContext, h: HostState, original: Task): P
     ctx.emit({
       kind: 'host_result', host: h.name, task: name, taskId: taskId(task), module: task.module.name, status: out.status, changed: Boolean(out.result.changed),
       ignored: (out.status === 'failed' && task.ignoreErrors) || (out.status === 'unreachable' && ctx.play.ignoreUnreachable),
-      item, loop, delegate: out.delegate, msg: task.noLog ? undefined : out.result.msg,
+      item, loop, delegate: out.delegate, unpredictable: out.unpredictable, msg: task.noLog ? undefined : out.result.msg,
       diff: task.noLog || !(task.diff ?? ctx.play.diff ?? ctx.settings.diff) ? undefined : out.diff, durationMs: Date.now() - started,
       result: task.noLog ? hidden(out.result) : out.result, noLog: task.noLog,
     });

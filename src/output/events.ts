@@ -35,6 +35,8 @@ export type Event =
       item?: string;
       /** The task ran on this delegate (delegate_to): shown as `[host -> delegate]`. */
       delegate?: string;
+      /** Check mode skipped it: what it would do cannot be known without running it (command, shell). */
+      unpredictable?: boolean;
       /** The summary of a looped task (its items were reported one by one before it). */
       loop?: boolean;
       msg?: string;
