@@ -41,7 +41,7 @@ td.c:hover { outline: 2px solid #000; }
 td.sel { outline: 3px solid #1565c0; }
 .s-in-sync { background: var(--sync); } .s-drifted { background: var(--drift); } .s-would-fail { background: var(--fail); }
 .s-skipped { background: var(--skip); } .s-unpredictable { background: var(--unp); } .s-none { background: var(--none); cursor: default; }
-td.unr { background: var(--unr); color: #fff; padding: 0 8px; white-space: nowrap; }
+td.unr { background: var(--unr); color: #fff; padding: 0 8px; white-space: nowrap; max-width: 0; overflow: hidden; text-overflow: ellipsis; }
 .count { color: #555; font-size: 12px; }
 aside { width: 45%; max-width: 760px; border-left: 1px solid #ddd; overflow: auto; padding: 10px 14px; display: none; }
 aside.open { display: block; }
@@ -123,7 +123,7 @@ const SCRIPT = String.raw`
     var body = groups.map(function (g, gi) {
       var r = g.row, more = g.members.length > 1 ? ' <span class="count">+' + (g.members.length - 1) + '</span>' : '';
       var th = '<th class="host" title="' + esc(g.members.join(', ')) + '">' + esc(r.name) + more + '</th>';
-      if (!r.host.reachable) return '<tr data-g="' + gi + '">' + th + '<td class="unr" colspan="' + Math.max(1, visibleCols.length) + '">unreachable: ' + esc(r.host.reason || '') + '</td></tr>';
+      if (!r.host.reachable) return '<tr data-g="' + gi + '">' + th + '<td class="unr" colspan="' + Math.max(1, visibleCols.length) + '" title="' + esc(r.host.reason || '') + '">unreachable: ' + esc(r.host.reason || '') + '</td></tr>';
       return '<tr data-g="' + gi + '">' + th + visibleCols.map(function (i) {
         var st = r.status[i];
         if (!st) return '<td class="c s-none"></td>';
@@ -137,7 +137,7 @@ const SCRIPT = String.raw`
   }
   function diffLines(text) {
     var pre = document.createElement('pre');
-    text.split('\n').forEach(function (l) {
+    text.replace(/\n$/, '').split('\n').forEach(function (l) {
       var span = document.createElement('span');
       span.className = /^(\+\+\+|---) /.test(l) ? 'file' : l[0] === '+' ? 'add' : l[0] === '-' ? 'del' : l.slice(0, 2) === '@@' ? 'hunk' : '';
       span.textContent = l + (span.className ? '' : '\n');
@@ -182,6 +182,12 @@ const SCRIPT = String.raw`
 })();
 `;
 
+/** What the page needs of the report: all of it but each diff's before and after text (it shows the unified diff). */
+export function pageData(report: DriftReport): unknown {
+  const hosts = Object.fromEntries(Object.entries(report.hosts).map(([n, h]) => [n, { ...h, tasks: h.tasks.map((t) => ({ ...t, diff: t.diff.map(({ path, unified }) => ({ path, unified })) })) }]));
+  return { ...report, hosts };
+}
+
 export function driftHtml(report: DriftReport): string {
   const statuses = ['drifted', 'in sync', 'unreachable'];
   return `<!DOCTYPE html>
@@ -210,7 +216,7 @@ ${statuses.map((s) => `<label><input type="checkbox" class="st" value="${s}" che
 <div id="matrix"><table><thead id="thead"></thead><tbody id="tbody"></tbody></table></div>
 <aside id="detail"></aside>
 </main>
-<script id="drift-data" type="application/json">${scriptSafeJson(report)}</script>
+<script id="drift-data" type="application/json">${scriptSafeJson(pageData(report))}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>

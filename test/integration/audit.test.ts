@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse as parseJunit } from 'junit2json';
+import { pageData } from '../../src/audit/html.js';
 import { driftJsonSchema } from '../../src/audit/schema.js';
 import { ROOT, tsplay } from '../helpers/cli.js';
 
@@ -142,7 +143,8 @@ test('drift.html: one file, the report inside as data that no value can break ou
   assert.equal(html.match(/<\/script>/g)!.length, 2, 'only the page\'s own two script elements end');
   assert.doesNotMatch(html, /<(link|img)\b|src=|href=/, 'no external assets');
   const data = /<script id="drift-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!;
-  assert.deepEqual(JSON.parse(data), report('out1'));
+  assert.deepEqual(JSON.parse(data), pageData(report('out1')));
+  assert.ok(data.includes('\\u003c/script\\u003e\\u003cscript\\u003ewindow.__pwned'), 'the hostile text is in the data, escaped');
 });
 
 test('exit codes: 4 for an unreachable host (over drift), 2 for drift, 0 for none; --fail-on chooses', async () => {
