@@ -9,7 +9,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { absolutePath } from '../../src/core/schema.js';
 import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
 import { asText, filesProbe, planFile, probedFile, sha1 } from '../../src/core/files.js';
-import { defineModule, type ExecResult, type Plan } from '../../src/core/module.js';
+import { defineModule, type ExecResult, type Plan, type RenderedFile } from '../../src/core/module.js';
 import { type FileStat, parseUmask, probeOutput, UMASK_LINE } from '../../src/core/probe.js';
 import { lines, raw, type Shell, sh } from '../../src/core/sh.js';
 import { refuseVaulted } from '../../src/core/text.js';
@@ -144,6 +144,21 @@ export function copyPlan(args: CopyLike, state: CopyState): Plan {
   return { steps: fp.steps, diff: fp.diff, reason, result };
 }
 
+/**
+ * The file a run writes on a host that does not have it yet (ModuleDef.renders). A dest that
+ * is a directory on the host cannot be known without it: only one ending with / is taken as one.
+ */
+export function copyRenders(args: CopyLike, earlier: (path: string) => RenderedFile | undefined): RenderedFile[] {
+  const want = desired(args);
+  if ('error' in want) throw new Error(want.error);
+  const name = sourceName(args);
+  if (explicitDir(args) && name === undefined) throw new Error(`can not use content with a dir as dest: ${args.dest}`);
+  const path = explicitDir(args) ? posix.join(args.dest, name!) : args.dest;
+  // force=no leaves alone a file that exists: here, one an earlier task wrote.
+  if (args.force === false && earlier(path)) return [];
+  return [{ path, content: want.text ?? want.bytes, mode: args.mode }];
+}
+
 const schema = Type.Object(
   {
     dest: absolutePath('Remote path to write. If it is a directory (or ends with /), the file goes inside it under the basename of src.'),
@@ -181,6 +196,7 @@ export const copy = defineModule({
   probe: (args) => copyProbe(args),
   parse: (out, args) => copyParse(out, args),
   plan: (args, state: CopyState) => copyPlan(args, state),
+  renders: (args, _facts, earlier) => copyRenders(args, earlier),
 });
 
 export default copy;

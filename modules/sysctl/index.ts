@@ -7,7 +7,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
 import { filesProbe, planFile, probedFile } from '../../src/core/files.js';
-import { defineModule, type ExecResult, type FileDiff, type Plan, type StaleFacts, type Step } from '../../src/core/module.js';
+import { defineModule, type ExecResult, type FileDiff, type Plan, type RenderedFile, type StaleFacts, type Step } from '../../src/core/module.js';
 import { type FileStat, parseUmask, probeOutput } from '../../src/core/probe.js';
 import { lines, type Shell, sh } from '../../src/core/sh.js';
 import { BOOLEANS_FALSE, BOOLEANS_TRUE } from '../../src/py/bool.js';
@@ -211,6 +211,24 @@ function plan(args: Args, st: SysctlState): Plan {
   return { steps, diff, reason: reasons.join('; '), result };
 }
 
+/**
+ * The file a run leaves (ModuleDef.renders): the one earlier tasks of the render wrote, else
+ * none (the file depends on what the host has: this is what a host without it gets), with our
+ * key's line set or removed. A sysctl_file that is a symlink on the host is rendered at its own path.
+ */
+function renders(args: Args, earlier: (path: string) => RenderedFile | undefined): RenderedFile[] {
+  const name = paramName(args);
+  const value = (args.state ?? 'present') === 'present' ? normalizeValue(args.value ?? args.val) : undefined;
+  if (value === '') throw new Error('value cannot be blank');
+  const path = args.sysctl_file ?? DEFAULT_SYSCTL_FILE;
+  const before = earlier(path);
+  // A file that does not exist needs nothing to remove a key from.
+  if (before === undefined && value === undefined) return [];
+  const had = before?.content;
+  const text = had === undefined || typeof had === 'string' ? had : Buffer.from(had).toString('utf8');
+  return [{ path, content: editSysctlFile(text, name, value), mode: args.mode ?? before?.mode }];
+}
+
 /** Facts that a live change of these parameters makes stale (see ModuleDef.staleFacts). */
 function staleFacts(args: Args): StaleFacts[] {
   const name = paramName(args);
@@ -236,6 +254,7 @@ export const sysctl = defineModule({
   probe: (args) => probe(args),
   parse: (out, args) => parse(out, args),
   plan: (args, state: SysctlState) => plan(args, state),
+  renders: (args, _facts, earlier) => renders(args, earlier),
 });
 
 export default sysctl;

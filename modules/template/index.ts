@@ -8,7 +8,7 @@ import { absolutePath } from '../../src/core/schema.js';
 import { Type } from '@sinclair/typebox';
 import { defineModule } from '../../src/core/module.js';
 import { decodeUtf8 } from '../../src/core/text.js';
-import { copyParse, copyPlan, copyProbe, type CopyState, readSource, withSource } from '../copy/index.js';
+import { copyParse, copyPlan, copyProbe, copyRenders, type CopyState, readSource, withSource } from '../copy/index.js';
 import { groupOption, modeOption, ownerOption } from '../../src/core/attrs.js';
 
 const schema = Type.Object(
@@ -42,6 +42,7 @@ export const template = defineModule({
   probe: (args) => copyProbe(args),
   parse: (out, args) => copyParse(out, args),
   plan: (args, state: CopyState) => copyPlan(args, state),
+  renders: (args, _facts, earlier) => copyRenders(args, earlier),
 });
 
 export default template;

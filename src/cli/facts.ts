@@ -1,11 +1,12 @@
-/** `tsplay facts`: one connection and one round trip per host, in parallel. */
+/** `tsplay facts`: one connection and one round trip per host, in parallel; with `cache`, kept in that facts cache. */
 import pLimit from 'p-limit';
 import type { Facts } from '../core/module.js';
+import { writeCachedFacts } from '../facts/cache.js';
 import { factsScript, parseFacts } from '../facts/index.js';
 import type { Inventory } from '../inventory/index.js';
 import { createTransport, type TransportSettings } from '../transport/index.js';
 
-export async function gatherAll(inv: Inventory, pattern: string, forks: number, settings: TransportSettings) {
+export async function gatherAll(inv: Inventory, pattern: string, forks: number, settings: TransportSettings, cache?: string) {
   const facts: Record<string, Facts> = {};
   const unreachable: Record<string, string> = {};
   const limit = pLimit(forks);
@@ -25,5 +26,6 @@ export async function gatherAll(inv: Inventory, pattern: string, forks: number, 
       }),
     ),
   );
+  if (cache) for (const [name, f] of Object.entries(facts)) writeCachedFacts(cache, name, f);
   return { facts, unreachable };
 }

@@ -21,15 +21,18 @@ import { type Config, loadConfig } from './config.js';
 import { parseExtraVars } from './extra-vars.js';
 import { demo } from './demo.js';
 import { audit } from './audit.js';
+import { plan } from './plan.js';
+import { applyPlan, readPlan } from '../plan/apply.js';
+import { showPlan } from '../plan/show.js';
 import { VERSION } from './version.js';
 import { gatherAll } from './facts.js';
+import { registerRender } from './render.js';
 import { type Listing, listPlaybooks } from './list.js';
 import { moduleDoc, moduleList, modulesMarkdown } from './modules-doc.js';
+import { collect, outputOptions, selectionOptions } from './options.js';
 import { KINDS, tsplaySchema } from './schema.js';
 import { stepOutput, terminalStepper } from './step.js';
 
-const collect = (v: string, prev: string[]) => prev.concat(v);
-const count = (_: string, prev: number) => prev + 1;
 
 interface ConnOptions {
   inventory: string[];
@@ -169,20 +172,9 @@ export function program(): Command {
     .configureOutput({ outputError: (s, write) => write(s) });
 
   connectionOptions(
-    prog
-      .command('run')
-      .description('run playbooks against an inventory')
-      .argument('<playbook...>', 'playbook files, run in order')
-      .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
-      .option('-l, --limit <pattern>', 'further limit the hosts with a pattern')
+    outputOptions(selectionOptions(prog.command('run').description('run playbooks against an inventory').argument('<playbook...>', 'playbook files, run in order'), 'run'))
       .option('-C, --check', 'check mode: probe and plan, change nothing')
       .option('-D, --diff', 'show the differences in changed files and values')
-      .option('-e, --extra-vars <vars>', 'k=v, @file.yml or a JSON mapping (repeatable, always win)', collect, [])
-      .option('-t, --tags <tags>', 'only run tasks with these tags (comma-separated)', collect, [])
-      .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated)', collect, [])
-      .option('-v, --verbose', 'show commands run and their output (repeat for more)', count, 0)
-      .option('--json', 'write one JSON event per line instead of text')
-      .option('--timeout <seconds>', 'per-task command timeout (0: none)', '0')
       .option('--no-rollback', 'apply changes that may cut tsplay off a host (network interfaces) without the automatic rollback')
       .option('--list-tasks', 'list the tasks that would run, as ansible-playbook does; connect to no host')
       .option('--list-hosts', 'list the hosts each play would run on; connect to no host')
@@ -191,14 +183,15 @@ export function program(): Command {
       .option('--start-at-task <name>', 'skip the tasks before the first whose name (or `role : name`) matches this glob')
       .option('--step', 'ask on the terminal before each task: (N)o/(y)es/(c)ontinue')
       .option('--resume', 'go on with the last rollout of the playbook: leave out the hosts that finished each play (state in .tsplay/ beside it)')
-      .option('--retry-file <path>', 'write the hosts that failed or were unreachable there, for --limit @PATH (also with retry_files_enabled)'),
+      .option('--retry-file <path>', 'write the hosts that failed or were unreachable there, for --limit @PATH (also with retry_files_enabled)')
+      .option('--facts-cache <dir>', 'also write the facts gathered there, one JSON file per host (Ansible\'s jsonfile fact cache), for tsplay render'),
   ).action(async (playbooks: string[], o) => {
     const listing: Listing = { tasks: Boolean(o.listTasks), hosts: Boolean(o.listHosts), tags: Boolean(o.listTags) };
     const listOnly = listing.tasks || listing.hosts || listing.tags;
     const prepared = await prepare(playbooks, o, { listOnly, syntaxCheck: Boolean(o.syntaxCheck) });
     if (!prepared) return;
     const { inventory, templar, books, config } = prepared;
-    const settings = { ...prepared.settings, retryFile: retryFile(o, config, playbooks), resume: Boolean(o.resume) };
+    const settings = { ...prepared.settings, retryFile: retryFile(o, config, playbooks), resume: Boolean(o.resume), factsCache: o.factsCache === undefined ? undefined : resolve(o.factsCache) };
     if (listOnly) return void process.stdout.write(listPlaybooks(books, playbooks, listing, inventory, templar, settings));
     if (o.step && o.json) throw new UserError('--step asks its questions on stdout, where --json writes its events', undefined, 'use one or the other');
     const stepper = o.step ? terminalStepper() : undefined;
@@ -213,25 +206,54 @@ export function program(): Command {
   });
 
   connectionOptions(
-    prog
+    outputOptions(selectionOptions(prog
       .command('audit')
       .description('report drift: run the playbooks in check and diff mode on every host, change nothing, write drift.json, drift.html and drift.junit.xml')
       .argument('<playbook...>', 'playbook files, audited in order')
-      .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
-      .option('-l, --limit <pattern>', 'further limit the hosts with a pattern')
       .option('-o, --output <dir>', 'where the reports are written', 'drift')
       .addOption(new Option('--fail-on <what>', 'what makes the exit code non-zero: drift (2; an unreachable host 4), unreachable (4 only) or never').choices(['drift', 'unreachable', 'never']).default('drift'))
-      .option('--since <drift.json>', 'a previous audit\'s drift.json: mark what drifted since and what was fixed')
-      .option('-e, --extra-vars <vars>', 'k=v, @file.yml or a JSON mapping (repeatable, always win)', collect, [])
-      .option('-t, --tags <tags>', 'only audit tasks with these tags (comma-separated)', collect, [])
-      .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated)', collect, [])
-      .option('-v, --verbose', 'show commands run and their output (repeat for more)', count, 0)
-      .option('--json', 'write the run\'s events as JSON lines instead of text')
-      .option('--timeout <seconds>', 'per-task command timeout (0: none)', '0'),
+      .option('--since <drift.json>', 'a previous audit\'s drift.json: mark what drifted since and what was fixed'), 'audit')),
   ).action(async (playbooks: string[], o) => {
     const prepared = (await prepare(playbooks, o))!;
     process.exitCode = await audit(playbooks, prepared.inventory, prepared.templar, prepared.books, prepared.settings, { ...o, sources: o.inventory.length ? o.inventory : (prepared.config.inventory ?? []) });
   });
+
+  connectionOptions(
+    outputOptions(selectionOptions(prog
+      .command('plan')
+      .description('save a plan: run the playbooks in check mode (nothing changes) and record, per host and task, the state probed and the script apply would run')
+      .argument('<playbook...>', 'playbook files, planned in order')
+      .requiredOption('-o, --output <plan.json>', 'where the plan is written (mode 0600: it holds what would be written)')
+      .option('-D, --diff', 'show the differences as the run finds them'), 'plan')),
+  ).action(async (playbooks: string[], o) => {
+    const prepared = (await prepare(playbooks, o))!;
+    process.exitCode = await plan(playbooks, prepared.inventory, prepared.templar, prepared.books, prepared.settings, { ...o, sources: o.inventory.length ? o.inventory : (prepared.config.inventory ?? []) });
+  });
+
+  connectionOptions(
+    prog
+      .command('apply')
+      .description('apply a saved plan: re-probe each host (a host whose state changed since the plan is refused, the others go on), then run exactly the planned scripts')
+      .argument('<plan.json>')
+      .option('-i, --inventory <source>', 'inventory to read connection passwords from (plans do not hold them; default: the plan\'s)', collect, [])
+      .option('-l, --limit <hosts>', 'only these hosts of the plan (comma-separated names)'),
+  ).action(async (file: string, o) => {
+    const saved = readPlan(file);
+    const config = readConfig();
+    const sources = o.inventory.length ? o.inventory : saved.inventory.map((s) => s.path);
+    const inventory = sources.length ? await loadInventory(sources, config) : undefined;
+    const write = (s: string) => void process.stdout.write(s);
+    const r = await applyPlan(saved, { forks: forks(o, config), transport: transportSettings(o, config), inventory, limit: o.limit?.split(','), cwd: process.cwd(), write });
+    process.exitCode = r.exitCode;
+  });
+
+  prog
+    .command('show')
+    .description('print a saved plan as --diff would: per host what would change, and what apply would refuse')
+    .argument('<plan.json>')
+    .action((file: string) => void process.stdout.write(showPlan(readPlan(file), process.cwd())));
+
+  registerRender(prog, prepare);
 
   prog
     .command('inventory')
@@ -254,12 +276,14 @@ export function program(): Command {
       .command('facts')
       .description('gather facts from hosts and print them as JSON')
       .argument('<pattern>', 'host pattern')
-      .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, []),
+      .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
+      .option('--cache <dir>', 'write them there instead, one JSON file per host (Ansible\'s jsonfile fact cache), for tsplay render --facts-cache'),
   ).action(async (pattern: string, o) => {
     const config = readConfig();
     const inv = await loadInventory(o.inventory, config);
-    const res = await gatherAll(inv, pattern, forks(o, config), transportSettings(o, config));
-    process.stdout.write(JSON.stringify(res.facts, null, 2) + '\n');
+    const cache = o.cache === undefined ? undefined : resolve(o.cache);
+    const res = await gatherAll(inv, pattern, forks(o, config), transportSettings(o, config), cache);
+    process.stdout.write(cache ? `facts of ${Object.keys(res.facts).length} hosts cached in ${o.cache}\n` : JSON.stringify(res.facts, null, 2) + '\n');
     for (const [h, msg] of Object.entries(res.unreachable)) process.stderr.write(`fatal: [${h}]: UNREACHABLE! ${msg}\n`);
     process.exitCode = Object.keys(res.unreachable).length ? 4 : 0;
   });

@@ -110,6 +110,15 @@ export interface Guard {
 /** A fact subset whose facts a change leaves stale, or one fact's name (without `ansible_`). */
 export type StaleFacts = 'network' | 'hardware' | (string & {});
 
+/** A file as a task would leave it on a host: what `tsplay render` writes out. */
+export interface RenderedFile {
+  /** Absolute path on the host. */
+  path: string;
+  content: string | Uint8Array;
+  /** The module's `mode` option as written (octal or symbolic), when it has one. */
+  mode?: string | number;
+}
+
 /** Controller-side services for prepare() and local modules. */
 export interface ControllerContext {
   /** Absolute path of a file named in a task: looks in the role/playbook `files/` or `templates/` folder, then relative to the playbook. */
@@ -178,6 +187,13 @@ export interface ModuleDef<A = any, S = any> {
    * the next task reads what the change left. Not asked when facts were not gathered.
    */
   staleFacts?(args: A, facts: Facts): readonly StaleFacts[];
+  /**
+   * For `tsplay render`, which contacts no host: the files the task writes, after prepare(), as
+   * a run on a host that does not have them yet writes them. `earlier` gives what the render's
+   * earlier tasks wrote at a path (undefined: none did), for a module that edits a file another
+   * task of its kind wrote too. Pure, as plan().
+   */
+  renders?(args: A, facts: Facts, earlier: (path: string) => RenderedFile | undefined): RenderedFile[];
   /** Builds the registered result after apply (command: rc, stdout...). */
   result?(args: A, state: S, applied: ExecResult | undefined): Record<string, unknown>;
 }

@@ -21,16 +21,7 @@ export async function ensureConnected(ctx: PlayContext, h: HostState): Promise<v
  * change moved the host to) replaces the one they give.
  */
 export async function openTransport(ctx: PlayContext, h: HostState, opts: { address?: string; connectTimeoutMs?: number } = {}): Promise<Transport> {
-  const vars = { ...h.inventoryVars, ...ctx.settings.extraVars };
-  const connVars: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(vars)) if (k.startsWith('ansible_')) connVars[k] = ctx.templar.template(v, vars);
-  if (ctx.play.remoteUser && connVars.ansible_user === undefined) connVars.ansible_user = ctx.templar.template(ctx.play.remoteUser, vars);
-  if (ctx.play.connection) connVars.ansible_connection = ctx.play.connection;
-  const address = opts.address ?? h.address;
-  if (address !== undefined) {
-    connVars.ansible_host = address;
-    delete connVars.ansible_ssh_host;
-  }
+  const connVars = connectionVars(ctx, h, opts.address);
   const settings = opts.connectTimeoutMs ? { ...ctx.settings.transport, connectTimeoutMs: opts.connectTimeoutMs } : ctx.settings.transport;
   let t;
   try {
@@ -40,6 +31,20 @@ export async function openTransport(ctx: PlayContext, h: HostState, opts: { addr
   }
   await t.connect();
   return t;
+}
+
+/** The ansible_* variables a connection to the host is made from, the play's remote_user and connection applied. */
+export function connectionVars(ctx: PlayContext, h: HostState, address = h.address): Record<string, unknown> {
+  const vars = { ...h.inventoryVars, ...ctx.settings.extraVars };
+  const connVars: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) if (k.startsWith('ansible_')) connVars[k] = ctx.templar.template(v, vars);
+  if (ctx.play.remoteUser && connVars.ansible_user === undefined) connVars.ansible_user = ctx.templar.template(ctx.play.remoteUser, vars);
+  if (ctx.play.connection) connVars.ansible_connection = ctx.play.connection;
+  if (address !== undefined) {
+    connVars.ansible_host = address;
+    delete connVars.ansible_ssh_host;
+  }
+  return connVars;
 }
 
 /** Facts in one round trip; they become ansible_facts and the ansible_* variables. */

@@ -5,7 +5,11 @@ import type { Sink } from '../output/events.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
 import type { Templar } from '../template/index.js';
 import type { TransportSettings } from '../transport/index.js';
+import type { ExecResult, Plan } from '../core/module.js';
 import type { HostState } from './host.js';
+import type { Rendering } from './render.js';
+import type { ExecOptions } from './remote.js';
+import type { Outcome } from './result.js';
 import { lazyVars, OMIT, type Vars } from './vars.js';
 
 export interface RunSettings {
@@ -31,6 +35,27 @@ export interface RunSettings {
   startAtTask?: string;
   /** --step: asked before each task whether to run it (y), skip it (n) or run all the rest (c). */
   step?: (taskName: string) => Promise<'y' | 'n' | 'c'>;
+  /** `tsplay plan`: what each module run would do is recorded (src/plan/record.ts); the run is in strict check mode. */
+  planner?: PlanRecorder;
+  /** --facts-cache: the facts a run gathers are written to this folder too (src/facts/cache.ts). */
+  factsCache?: string;
+  /** tsplay render: no host is contacted; facts come from its cache and files are rendered into it (render.ts). */
+  render?: Rendering;
+}
+
+/** What a module run in check mode would do, as a saved plan records it. */
+export interface ModulePlan {
+  /** The host whose connection runs it (the delegate for delegate_to). */
+  on: HostState;
+  probe?: { script: string; out: ExecResult };
+  plan: Plan;
+  opts: ExecOptions;
+}
+
+/** The executor's side of a saved plan: told of each module run in check mode and of each task's outcome. */
+export interface PlanRecorder {
+  module(ctx: PlayContext, h: HostState, task: Task, run: ModulePlan): void;
+  settled(ctx: PlayContext, h: HostState, task: Task, out: Outcome): void;
 }
 
 export interface RunContext {

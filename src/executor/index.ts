@@ -14,6 +14,7 @@ import { type Play, type Playbook, type Task, tasksOf } from '../playbook/types.
 import type { Templar } from '../template/index.js';
 import { UnreachableError } from '../transport/index.js';
 import { gatherFacts } from './connect.js';
+import { writeCachedFacts } from '../facts/cache.js';
 import type { PlayContext, RunContext, RunSettings } from './context.js';
 import { HostState } from './host.js';
 import { failed, type Outcome, unreachable } from './result.js';
@@ -91,10 +92,10 @@ export class Runner {
         this.ctx.emit({ kind: 'playbook_start', file: pb.file, check: this.ctx.settings.check });
         for (const msg of pb.warnings) this.ctx.emit({ kind: 'warning', msg, deprecation: true });
         this.stopped = false;
-        // A rollout (a serial play) keeps its state for --resume.
-        const { resume, check } = this.ctx.settings;
+        // A rollout (a serial play) keeps its state for --resume; a render changes nothing to resume.
+        const { resume, check, render } = this.ctx.settings;
         const rollout = pb.plays.some((p) => p.serial !== undefined);
-        const state = (rollout && !check) || resume ? RolloutState.open(pb.file, Boolean(resume), !check) : undefined;
+        const state = (rollout && !check && !render) || resume ? RolloutState.open(pb.file, Boolean(resume), !check) : undefined;
         for (const [i, play] of pb.plays.entries()) {
           if (this.stopped) break;
           await this.runPlay(pb, play, i + 1, state);
@@ -215,6 +216,14 @@ export class Runner {
     }
   }
 
+  /** A host's facts: gathered (and kept in the --facts-cache), or under tsplay render read from its cache. */
+  private async gather(ctx: PlayContext, h: HostState): Promise<void> {
+    const { render, factsCache } = ctx.settings;
+    if (render) return render.factsFor(h);
+    await gatherFacts(ctx, h);
+    if (factsCache) writeCachedFacts(factsCache, h.name, h.facts!);
+  }
+
   /** One batch; false when the playbook must stop (all its hosts failed, or too many). */
   private async runBatch(pb: Playbook, ctx: PlayContext, linear: Linear, walks: Map<HostState, Linear>): Promise<boolean> {
     const { play } = ctx;
@@ -224,7 +233,7 @@ export class Runner {
         const started = Date.now();
         let out: Outcome = { status: 'ok', result: { changed: false } };
         try {
-          if (!h.facts) await gatherFacts(ctx, h);
+          if (!h.facts) await this.gather(ctx, h);
         } catch (e) {
           const msg = (e as Error).message;
           out = e instanceof UnreachableError ? unreachable(msg) : failed(msg);

@@ -3,7 +3,7 @@
  * the controller, or probe -> plan -> (check mode stops here) -> apply, each one round trip
  * at most (probes usually arrive cached from a shared batch, lookahead.ts).
  */
-import type { ExecResult, Facts, ModuleDef, Plan } from '../core/module.js';
+import type { ControllerContext, ExecResult, Facts, ModuleDef, Plan } from '../core/module.js';
 import { compileSteps } from '../core/script.js';
 import { raw } from '../core/sh.js';
 import { factsScript, factVars, parseFacts } from '../facts/index.js';
@@ -18,6 +18,7 @@ import { runAsync } from './async.js';
 import { applyWithNextProbes, probeHost } from './lookahead.js';
 import { guardedApply, needsGuard } from './guard.js';
 import { execOptions, remote } from './remote.js';
+import { renderModule } from './render.js';
 import { failed, fromResult, type Outcome, skipped, type TaskResult } from './result.js';
 import type { Vars } from './vars.js';
 
@@ -25,6 +26,14 @@ import type { Vars } from './vars.js';
 function setFacts(h: HostState, facts: Facts): void {
   h.facts = markUnsafe(facts);
   h.factVars = factVars(h.facts);
+}
+
+/** A controller-only module; the facts it sets (set_fact) land on `factsTo`. */
+export async function runLocal(module: ModuleDef, args: Record<string, unknown>, cc: ControllerContext, factsTo: HostState): Promise<Outcome> {
+  const r = await module.local!(args, cc);
+  const { facts, ...rest } = r;
+  if (facts) Object.assign(factsTo.hostFacts, facts);
+  return fromResult({ changed: Boolean(r.changed), failed: Boolean(r.failed), ...rest, ...(facts ? { ansible_facts: facts } : {}) });
 }
 
 /**
@@ -36,22 +45,20 @@ function setFacts(h: HostState, facts: Facts): void {
 export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars: Vars, item: number, on: HostState = h): Promise<Outcome> {
   const delegated = on !== h;
   const factsTo = delegated && task.delegateFacts ? on : h;
+  // tsplay render contacts no host.
+  if (ctx.settings.render) return renderModule(ctx, h, task, vars, on, factsTo);
   const module: ModuleDef = task.module;
   const resolved = resolveArgs(ctx, task, vars);
   if (resolved.problem) return failed(resolved.problem);
   let args = resolved.args;
   const cc = controller(ctx, h, vars, task);
-  if (module.local) {
-    const r = await module.local(args, cc);
-    const { facts, ...rest } = r;
-    if (facts) Object.assign(factsTo.hostFacts, facts);
-    return fromResult({ changed: Boolean(r.changed), failed: Boolean(r.failed), ...rest, ...(facts ? { ansible_facts: facts } : {}) });
-  }
+  if (module.local) return runLocal(module, args, cc, factsTo);
   if (module.prepare) args = await module.prepare(args, cc);
   await ensureConnected(ctx, on);
   const secrets = (module.sensitive ?? []).map((k) => (args as Record<string, unknown>)[k]).filter((v): v is string => typeof v === 'string' && v !== '');
   const opts = { ...execOptions(ctx, task, vars), secrets };
   let state: unknown;
+  let probeOut: ExecResult | undefined;
   let servedFromCache = false;
   // An empty probe script (command without creates/removes) costs no round trip: parse() sees empty output.
   const probe = module.probe?.(args, on.facts ?? {});
@@ -59,9 +66,11 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
     const empty = { out: { rc: 0, stdout: '', stderr: '' }, cached: false };
     const probed = !probe.text ? empty : delegated ? { out: await remote(ctx, on, task, 'probe', probe, opts), cached: false } : await probeHost(ctx, on, task, probe, opts);
     servedFromCache = probed.cached;
+    probeOut = probed.out;
     state = module.parse ? module.parse(probed.out, args) : probed.out;
   }
   const plan: Plan = module.plan ? module.plan(args, state, on.facts ?? {}) : { steps: [] };
+  if (cc.check) ctx.settings.planner?.module(ctx, h, task, { on, probe: probe?.text && probeOut ? { script: probe.text, out: probeOut } : undefined, plan, opts });
   const base: Record<string, unknown> = { ...(plan.result ?? {}) };
   // Registered as Ansible registers it, so `result.diff` can be tested.
   if (plan.diff?.length) base.diff = plan.diff.map((d) => ({ before: d.before, after: d.after, before_header: d.path, after_header: d.path }));

@@ -15,7 +15,7 @@ import { HANDLER_NOT_FOUND } from '../playbook/parse.js';
 import { loopItems } from '../playbook/loops.js';
 import { displayName, handlerNames, type Task, taskId } from '../playbook/types.js';
 import { boolean } from '../py/bool.js';
-import { markUnsafe, pyStr } from '../template/index.js';
+import { markUnsafe, pyStr, UndefinedVariableError } from '../template/index.js';
 import { CommandTimeoutError, UnreachableError } from '../transport/index.js';
 import { loopVars } from './args.js';
 import { evalAll, judge } from './conditions.js';
@@ -84,6 +84,9 @@ async function runOnce(ctx: PlayContext, h: HostState, task: Task, layers: Vars[
     const on = delegateHost(ctx, name);
     return { ...judge(ctx, task, await runModule(ctx, h, task, vars, item, on), vars), delegate: String(on.inventoryVars.ansible_host ?? name) };
   } catch (e) {
+    // tsplay render: a condition that reads what only the host gives leaves the task out, not the host.
+    const render = ctx.settings.render;
+    if (render && e instanceof UndefinedVariableError) return render.leave(task.module.renders ? render.notRenderable : render.leftToHost, h.name, task, e.message, e);
     if (e instanceof UnreachableError) return unreachable(e.message);
     if (e instanceof CommandTimeoutError) return failed(`${e.message} in ${where(task)}`);
     if (e instanceof UserError) return failed(e.toString());
@@ -218,6 +221,7 @@ function settle(ctx: PlayContext, h: HostState, task: Resolved, out: Outcome, no
     h.hostFacts.ansible_failed_result = markUnsafe(out.result);
   }
   count(h, out, { errors: task.ignoreErrors, unreachable: ctx.play.ignoreUnreachable ?? false });
+  ctx.settings.planner?.settled(ctx, h, task, out);
   if ((h.failed || h.unreachable) && h.failedAt === undefined) h.failedAt = displayName(task);
   // Ignored failures notify no handler.
   if (out.status === 'changed') for (const n of notify) for (const handler of notified(ctx.handlers, n)) h.notified.add(handler);

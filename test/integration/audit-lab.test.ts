@@ -144,3 +144,30 @@ test('--since: the host put right is fixed, new drift is new, the rest is still 
   assert.deepEqual(since, { h3: 'still', h4: 'still', h5: 'new', h6: 'still', h8: 'still' });
   assert.deepEqual([rep.summary.new, rep.summary.fixed], [1, 1]);
 });
+
+test('saved plans on the fleet: apply refuses the host changed by hand since the plan, converges the others; a plan of the converged fleet changes nothing', { skip }, async () => {
+  const hosts = ['-l', 'lab:!gone'];
+  const p = await tsplay(['plan', SITE, ...inv, ...hosts, '-o', 'plan.json'], { cwd: dir });
+  assert.equal(p.code, 0, p.stdout + p.stderr);
+  const shown = (await tsplay(['show', 'plan.json'], { cwd: dir })).stdout;
+  assert.match(shown, /^h6 +: to change=1$/m);
+  assert.match(shown, /^h1 +: to change=0$/m);
+  // h4 changes after the plan was made.
+  await runOn(lab, 'h4', ['sh', '-c', 'echo by hand > /etc/motd']);
+  const h4 = await managed('h4');
+  const a = await tsplay(['apply', 'plan.json', '--known-hosts', lab.knownHosts], { cwd: dir });
+  assert.equal(a.code, 2, a.stdout + a.stderr);
+  assert.match(a.stdout, /^h4 +: refused .*state changed since the plan: Message of the day \(.*site\.yml:\d+\); nothing was applied to it$/m);
+  assert.match(a.stdout, /^h6 +: applied +changed=1 round_trips=2$/m, 'one round trip re-probes every task, one applies the change');
+  assert.match(a.stdout, /^h1 +: applied +changed=0 round_trips=1$/m);
+  assert.equal(await managed('h4'), h4, 'nothing applied to the refused host');
+  const audit = await tsplay(['audit', SITE, ...inv, '-l', 'lab:!gone:!h4', '-o', 'out5'], { cwd: dir });
+  assert.equal(audit.code, 0, 'the plan converged the other hosts');
+  // The converged fleet: its plan is applied without a change.
+  assert.equal((await tsplay(['plan', SITE, ...inv, '-l', 'lab:!gone:!h4', '-o', 'plan2.json'], { cwd: dir })).code, 0);
+  const before = await fleet();
+  const c = await tsplay(['apply', 'plan2.json', '--known-hosts', lab.knownHosts], { cwd: dir });
+  assert.equal(c.code, 0, c.stdout);
+  assert.equal(c.stdout.match(/applied +changed=0 round_trips=1$/gm)?.length, 9);
+  assert.deepEqual(await fleet(), before);
+});
