@@ -1,5 +1,5 @@
 /**
- * `tsplay render`: the files that template, copy and sysctl tasks would write, rendered on the
+ * `tsplay render`: the files that template, copy, sysctl and network tasks would write, rendered on the
  * controller without contacting any host (src/executor/render.ts), into DIR/<host>/<absolute
  * path>, from inventory vars and the facts cache, so that generated configs can be diffed in code
  * review; then, per host, the files and what was left out.
@@ -48,7 +48,7 @@ export function registerRender(prog: Command, prepare: Prepare): void {
   selectionOptions(
     prog
       .command('render')
-      .description('render the files that template, copy and sysctl tasks would write, into DIR/<host>/<path>, without contacting any host')
+      .description('render the files that template, copy, sysctl and network (bond, vlan, bridge) tasks would write, into DIR/<host>/<path>, without contacting any host')
       .argument('<playbook...>', 'playbook files, rendered in order'),
     'render',
   )

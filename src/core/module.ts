@@ -119,6 +119,9 @@ export interface RenderedFile {
   mode?: string | number;
 }
 
+/** What a task writes cannot be known without its host (a backend chosen from what the host runs). */
+export class NotRenderable extends Error {}
+
 /** Controller-side services for prepare() and local modules. */
 export interface ControllerContext {
   /** Absolute path of a file named in a task: looks in the role/playbook `files/` or `templates/` folder, then relative to the playbook. */
@@ -191,9 +194,11 @@ export interface ModuleDef<A = any, S = any> {
    * For `tsplay render`, which contacts no host: the files the task writes, after prepare(), as
    * a run on a host that does not have them yet writes them. `earlier` gives what the render's
    * earlier tasks wrote at a path (undefined: none did), for a module that edits a file another
-   * task of its kind wrote too. Pure, as plan().
+   * task of its kind wrote too; `memo` is the host's scratch space for what a module's earlier
+   * tasks declared (the interfaces network tasks made). Pure otherwise, as plan(). Throws
+   * NotRenderable when what the task writes depends on the host.
    */
-  renders?(args: A, facts: Facts, earlier: (path: string) => RenderedFile | undefined): RenderedFile[];
+  renders?(args: A, facts: Facts, earlier: (path: string) => RenderedFile | undefined, memo: Map<string, unknown>): RenderedFile[];
   /** Builds the registered result after apply (command: rc, stdout...). */
   result?(args: A, state: S, applied: ExecResult | undefined): Record<string, unknown>;
 }

@@ -14,7 +14,7 @@
  */
 import { resolveMode } from '../core/attrs.js';
 import type { SourcePos } from '../core/errors.js';
-import type { ControllerContext, Facts, RenderedFile } from '../core/module.js';
+import { type ControllerContext, type Facts, NotRenderable, type RenderedFile } from '../core/module.js';
 import { factVars } from '../facts/index.js';
 import type { Event } from '../output/events.js';
 import { displayName, type Playbook, type Task } from '../playbook/types.js';
@@ -63,6 +63,15 @@ export class Rendering {
     if (!facts) return void this.uncached.add(h.name);
     h.facts = markUnsafe(facts);
     h.factVars = factVars(h.facts);
+  }
+
+  private readonly memos = new Map<string, Map<string, unknown>>();
+
+  /** A host's scratch space for modules whose tasks build on each other (ModuleDef.renders). */
+  memo(host: string): Map<string, unknown> {
+    let m = this.memos.get(host);
+    if (!m) this.memos.set(host, (m = new Map()));
+    return m;
   }
 
   /** What earlier tasks wrote at `path` on `host`. */
@@ -147,11 +156,12 @@ export async function renderModule(ctx: PlayContext, h: HostState, task: Task, v
     if (module.local) return await renderLocal(rendering, h, task, cc, resolved.args, factsTo);
     if (!module.renders) return rendering.leave(rendering.leftToHost, h.name, task, `${module.name} works on the host`);
     const args = module.prepare ? await module.prepare(resolved.args, cc) : resolved.args;
-    const files = module.renders(args, on.facts ?? {}, (path) => rendering.file(on.name, path));
+    const files = module.renders(args, on.facts ?? {}, (path) => rendering.file(on.name, path), rendering.memo(on.name));
     rendering.write(on.name, files);
     const changed = files.length > 0;
     return { status: changed ? 'changed' : 'ok', result: { changed, msg: changed ? `rendered ${files.map((f) => f.path).join(', ')}` : 'nothing to render' } };
   } catch (e) {
+    if (e instanceof NotRenderable) return rendering.leave(rendering.notRenderable, h.name, task, e.message);
     if (!(e instanceof UndefinedVariableError)) throw e;
     return rendering.leave(module.renders ? rendering.notRenderable : rendering.leftToHost, h.name, task, e.message, e);
   }

@@ -4,7 +4,8 @@
  * commands (plan.ts) and the backend files (backends/) together. Each module only adds its
  * options and its documentation.
  */
-import { defineModule, type ExecResult, type FileDiff, type Guard, type ModuleDef, type Plan, type Step } from '../core/module.js';
+import { posix } from 'node:path';
+import { defineModule, type ExecResult, type FileDiff, type Guard, type ModuleDef, NotRenderable, type Plan, type RenderedFile, type Step } from '../core/module.js';
 import { type AbsentFile, filesProbe, planFiles, probedFile, type WantFile } from '../core/files.js';
 import { base64Line, parseUmask, probeOutput, unbase64 } from '../core/probe.js';
 import { lines, type Shell, sh } from '../core/sh.js';
@@ -241,6 +242,45 @@ function guardFor(d: Desired, a: NetArgs, live: Live, world: Live, files: string
   return guard;
 }
 
+/**
+ * tsplay render (ModuleDef.renders): the files a run writes, on a host that has none of them yet
+ * and whose only virtual interfaces are those the render's earlier network tasks made (kept in
+ * `memo`), so that a bridge over a VLAN over a bond is written as a run writes it; networkd
+ * finds a VLAN parent's .network file among those the render wrote. The backend must be named:
+ * `auto` is chosen from what the host runs.
+ */
+function rendersFor(kind: Kind, a: NetArgs, earlier: (path: string) => RenderedFile | undefined, memo: Map<string, unknown>): RenderedFile[] {
+  const backend = a.persist === false ? 'none' : (a.backend ?? 'auto');
+  if (backend === 'auto') throw new NotRenderable(`${kind}: backend auto is chosen from what the host runs; name the backend (ifupdown, networkd, networkmanager, ifcfg) to render its files`);
+  if (backend === 'none') return [];
+  const r = toDesired(kind, a);
+  if ('problems' in r) throw new Error(r.problems.map((p) => p.message).join('; '));
+  const links = (memo.get('net.links') as Map<string, LiveLink> | undefined) ?? new Map<string, LiveLink>();
+  const world: Live = { links, routes: [] };
+  const d = settle(r.desired, world);
+  if (d.state === 'absent') return [];
+  const p = persisted(d, world);
+  const text = (path: string) => {
+    const c = earlier(path)?.content;
+    return c === undefined || typeof c === 'string' ? c : Buffer.from(c).toString('utf8');
+  };
+  const written = (memo.get('net.files') as string[] | undefined) ?? [];
+  // networkd's .network files in the order it reads them (by name), with their [Match] Name= words.
+  const networkFiles = written
+    .filter((f) => f.endsWith('.network') && text(f) !== undefined)
+    .sort((x, y) => (posix.basename(x) < posix.basename(y) ? -1 : 1))
+    .map((path) => ({ path, names: /^Name=(.*)$/m.exec(text(path)!)?.[1]!.trim().split(/\s+/) ?? [] }));
+  const wants = BACKENDS_BY_NAME[backend].files({ d, p, members: memberInfo(p, world), have: text, found: [], networkFiles });
+  if ('error' in wants) throw new NotRenderable(wants.error);
+  memo.set('net.files', [...new Set([...written, ...wants.map((w) => w.path)])]);
+  const made: LiveLink = { name: d.name, kind: d.kind, up: true, carrier: true, mtu: d.mtu ?? 1500, addresses: p.addresses };
+  if (d.vlan) Object.assign(made, { link: d.vlan.link, vlanId: d.vlan.id });
+  const next = new Map(links).set(d.name, made);
+  for (const m of p.members) next.set(m, { ...(next.get(m) ?? { name: m, kind: '', up: true, carrier: true, mtu: 1500, addresses: [] }), master: d.name });
+  memo.set('net.links', next);
+  return wants.filter((w) => w.content !== undefined).map((w) => ({ path: w.path, content: w.content!, mode: w.mode }));
+}
+
 /** Defines one of the three modules from its own options (its schema) and documentation. */
 export function netModule<T extends TObject>(kind: Kind, def: { schema: T; description: string; examples: string }): ModuleDef {
   return defineModule({
@@ -256,5 +296,6 @@ export function netModule<T extends TObject>(kind: Kind, def: { schema: T; descr
     parse: (out, args) => parseFor(kind, out, args as NetArgs),
     plan: (args, state: NetState) => planFor(kind, args as NetArgs, state),
     staleFacts: () => ['network'],
+    renders: (args, _facts, earlier, memo) => rendersFor(kind, args as NetArgs, earlier, memo),
   });
 }

@@ -10,6 +10,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { events, recap, tsplay } from '../helpers/cli.js';
 import { bootGuest, buildImage, type Guest, monitor, rebootGuest, sshOk, sshRun, stopGuest, VM_DIR, vmSkipReason } from './guest.js';
@@ -321,6 +323,22 @@ for (const backend of ['ifupdown', 'networkd', 'networkmanager'] as const) {
       assert.equal(second.code, 0, second.stdout + second.stderr);
       assert.deepEqual(recap(second.stdout)[g().name], { ok: 5, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 }, second.stdout);
 
+      // tsplay render, contacting no host, writes the very files the run left on the guest.
+      const rendered = await mkdtemp(join(tmpdir(), `tsplay-render-${backend}-`));
+      const r = await tsplay(['render', KVM, '-i', g().inventory, ...extra, '-o', rendered]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const mine = (await readdirRecursive(join(rendered, g().name))).map((f) => `/${f}`).sort();
+      const theirs = (await sshOk(g(), "find /etc/network/interfaces.d /etc/systemd/network /etc/NetworkManager/system-connections -type f -name '*tsplay-*' ! -name 10-tsplay-mgmt.network 2>/dev/null | sort")).trim().split('\n');
+      const owned = mine.filter((f) => f.includes('tsplay-'));
+      assert.deepEqual(owned, theirs, 'the files tsplay owns');
+      const cat = async (f: string) => Buffer.from(await sshOk(g(), `base64 -w0 ${f}`), 'base64').toString('utf8');
+      for (const f of owned) assert.equal(await readFile(join(rendered, g().name, f), 'utf8'), await cat(f), f);
+      // A file tsplay only edits (ifupdown's /etc/network/interfaces) is rendered as on a host without it: its lines are in the guest's.
+      for (const f of mine.filter((x) => !owned.includes(x))) {
+        const lines = (await cat(f)).split('\n');
+        for (const line of (await readFile(join(rendered, g().name, f), 'utf8')).split('\n')) assert.ok(lines.includes(line), `${f}: ${line}`);
+      }
+
       // A hand-made drift no backend undoes by itself (networkd re-enslaves a port taken out of
       // its bridge): bond0's link monitor changed live. Check mode says exactly that, and moves nothing.
       await sshOk(g(), 'ip link set dev bond0 type bond miimon 250');
@@ -347,4 +365,14 @@ for (const backend of ['ifupdown', 'networkd', 'networkmanager'] as const) {
       await sshRun(g(), `${KVM_CLEANUP}\nsed -i 's/^#Gateway=/Gateway=/' /etc/systemd/network/10-tsplay-mgmt.network; networkctl reload; ip route replace default via 10.0.2.2 dev eth0`);
     }
   });
+}
+
+/** The files under `dir`, as paths relative to it. */
+async function readdirRecursive(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) out.push(...(await readdirRecursive(join(dir, e.name))).map((f) => `${e.name}/${f}`));
+    else out.push(e.name);
+  }
+  return out;
 }
