@@ -14,6 +14,7 @@ import lineinfile from './lineinfile/index.js';
 import stat from './stat/index.js';
 import waitFor from './wait_for/index.js';
 import sysctl from './sysctl/index.js';
+import swap from './swap/index.js';
 import service from './service/index.js';
 import packageModule from './package/index.js';
 import user from './user/index.js';
@@ -43,6 +44,7 @@ export const modules: ModuleDef[] = [
   stat,
   waitFor,
   sysctl,
+  swap,
   service,
   packageModule,
   apt,

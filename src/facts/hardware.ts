@@ -93,6 +93,23 @@ export function memoryFacts(meminfo: readonly string[]): Facts {
   return facts;
 }
 
+/** An active swap area, as /proc/swaps lists it (sizes in bytes). */
+export interface SwapArea {
+  path: string;
+  type: string;
+  size: number;
+  used: number;
+  priority: number;
+}
+
+/** tsplay's swap_areas fact: the rows of /proc/swaps after its header (sizes there in KiB). */
+export function swapAreas(rows: readonly string[]): SwapArea[] {
+  return rows
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 5 && f[0] !== 'Filename')
+    .map(([p, type, size, used, prio]) => ({ path: unescapeMountField(p!), type: type!, size: Number(size) * 1024, used: Number(used) * 1024, priority: Number(prio) }));
+}
+
 /** Undoes the octal escapes of /proc/mounts (`\040` is a space). */
 export function unescapeMountField(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));

@@ -20,7 +20,7 @@
  */
 import type { Facts } from '../core/module.js';
 import { distributionFacts } from './distribution.js';
-import { cpuFacts, memoryFacts, mountFacts, parseBindMounts, parseStatFs } from './hardware.js';
+import { cpuFacts, memoryFacts, mountFacts, parseBindMounts, parseStatFs, swapAreas } from './hardware.js';
 import { emptyNetworkFacts, networkFacts } from './network.js';
 import { SCRIPT_VERSION } from './script.js';
 import { fileContents, lines, splitSections } from './sections.js';
@@ -95,6 +95,7 @@ export function parseFacts(stdout: string): Facts {
     ...dist,
     ...cpuFacts(lines(sections.get('cpuinfo')), String(platform.machine), nproc),
     ...memoryFacts(file('/proc/meminfo') ?? []),
+    swap_areas: swapAreas(file('/proc/swaps') ?? []),
     ...mountFacts(lines(sections.get('mounts')), parseStatFs(lines(sections.get('statfs'))), parseBindMounts(lines(sections.get('bindmounts')))),
     ...userFacts(lines(sections.get('id'))[0], lines(sections.get('passwd'))[0], env),
     env,

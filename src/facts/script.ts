@@ -30,6 +30,7 @@ export const FACT_FILES = [
   '/etc/resolv.conf',
   '/etc/machine-id',
   '/proc/meminfo',
+  '/proc/swaps',
   '/proc/1/comm',
   '/proc/uptime',
   '/proc/loadavg',

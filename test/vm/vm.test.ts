@@ -115,6 +115,60 @@ test('sysctl sets vm.swappiness and vm.overcommit_memory on the real kernel; che
   }
 });
 
+test('swap-tuning.yml: a swap file twice the RAM with its priority, strict overcommit; changed=0 again; a hand-made swapoff is exactly the drift; resize and absent', { skip, timeout: 600_000 }, async () => {
+  const SWAP = join(VM_DIR, '../../playbooks/swap-tuning.yml');
+  const swaps = async () => (await sshOk(g(), 'cat /proc/swaps')).trim().split('\n').slice(1).map((l) => l.split(/\s+/));
+  const facts = JSON.parse((await tsplay(['facts', 'all', '-i', g().inventory, '--known-hosts', g().knownHosts])).stdout)[g().name];
+  try {
+    const first = await tsplay(['run', SWAP, ...base()]);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.equal(recap(first.stdout)[g().name]!.changed, 3, first.stdout);
+    const [row] = await swaps();
+    assert.equal(row![0], '/swapfile');
+    assert.equal(row![1], 'file');
+    assert.equal(Number(row![2]) * 1024, facts.memtotal_mb * 2 * 1024 * 1024 - 4096, 'twice the RAM, less the header page');
+    assert.equal(row![4], '10');
+    assert.equal((await sshOk(g(), 'stat -c %a /swapfile')).trim(), '600');
+    assert.match(await sshOk(g(), 'cat /etc/fstab'), /^# tsplay swap \/swapfile\n\/swapfile none swap sw,pri=10 0 0$/m);
+    assert.equal((await sshOk(g(), 'sysctl -n vm.overcommit_memory vm.swappiness')).trim(), '2\n10');
+    // The swap_areas fact lists it.
+    const areas = JSON.parse((await tsplay(['facts', 'all', '-i', g().inventory, '--known-hosts', g().knownHosts])).stdout)[g().name].swap_areas;
+    assert.deepEqual(areas.map((a: any) => [a.path, a.type, a.priority]), [['/swapfile', 'file', 10]]);
+
+    const second = await tsplay(['run', SWAP, ...base()]);
+    assert.deepEqual(recap(second.stdout)[g().name], { ok: 4, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 }, second.stdout);
+
+    // swapoff by hand: check mode says exactly that, and changes nothing.
+    await sshOk(g(), 'swapoff /swapfile');
+    const check = await tsplay(['run', SWAP, ...base(), '--check', '--diff']);
+    assert.equal(check.code, 0, check.stdout);
+    assert.equal(recap(check.stdout)[g().name]!.changed, 1, check.stdout);
+    assert.match(check.stdout, /--- before: swap \/swapfile\n\+\+\+ after: swap \/swapfile\n@@ -1 \+1 @@\n-inactive, \d+M\n\+active, \d+M, priority 10\nchanged: \[guest\]/);
+    assert.deepEqual(await swaps(), [], 'check mode turned nothing on');
+    assert.equal(recap((await tsplay(['run', SWAP, ...base()])).stdout)[g().name]!.changed, 1);
+    assert.equal((await swaps()).length, 1);
+
+    // A size change replaces the file; absent removes it and its fstab line.
+    const resize = await tsplay(['run', SWAP, ...base(), '-e', 'swap_size=64M']);
+    assert.equal(recap(resize.stdout)[g().name]!.changed, 1, resize.stdout);
+    assert.equal(Number((await swaps())[0]![2]) * 1024, 64 * 1024 * 1024 - 4096);
+  } finally {
+    // Strict overcommit in a small guest starves later tests: back to the defaults, swap off and gone.
+    await sshOk(g(), 'sysctl -qw vm.overcommit_memory=0 vm.swappiness=60; rm -f /etc/sysctl.d/60-overcommit.conf');
+  }
+  const gone = await tsplay(['run', join(VM_DIR, 'playbooks/swap-absent.yml'), ...base()]);
+  assert.equal(gone.code, 0, gone.stdout);
+  assert.equal(recap(gone.stdout)[g().name]!.changed, 1);
+  assert.deepEqual(await swaps(), []);
+  assert.equal((await sshRun(g(), 'test -e /swapfile')).rc, 1);
+  assert.doesNotMatch(await sshOk(g(), 'cat /etc/fstab'), /swapfile/);
+  // Refused before anything is touched: a swap file on tmpfs.
+  const tmpfs = await tsplay(['run', SWAP, ...base(), '-e', 'swap_file=/dev/shm/swap']);
+  assert.equal(tmpfs.code, 2);
+  assert.match(tmpfs.stdout, /fatal: \[guest\]: FAILED! => .*swap \/dev\/shm\/swap: is on a tmpfs filesystem, which cannot hold swap/);
+  assert.equal((await sshRun(g(), 'test -e /dev/shm/swap')).rc, 1);
+});
+
 test('the kernel has bonding, 802.1Q, LVM and AoE, over real links between the guest NICs', { skip, timeout: 300_000 }, async () => {
   const script = String.raw`
 set -eu
