@@ -15,6 +15,7 @@ import stat from './stat/index.js';
 import waitFor from './wait_for/index.js';
 import sysctl from './sysctl/index.js';
 import swap from './swap/index.js';
+import lvmSnapshot from './lvm_snapshot/index.js';
 import service from './service/index.js';
 import packageModule from './package/index.js';
 import user from './user/index.js';
@@ -45,6 +46,7 @@ export const modules: ModuleDef[] = [
   waitFor,
   sysctl,
   swap,
+  lvmSnapshot,
   service,
   packageModule,
   apt,

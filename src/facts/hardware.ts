@@ -110,6 +110,20 @@ export function swapAreas(rows: readonly string[]): SwapArea[] {
     .map(([p, type, size, used, prio]) => ({ path: unescapeMountField(p!), type: type!, size: Number(size) * 1024, used: Number(used) * 1024, priority: Number(prio) }));
 }
 
+/**
+ * lvm, as Ansible's setup gives it to root where LVM is installed ('N/A' elsewhere): vgs, lvs and
+ * pvs keyed by name, sizes in GiB as strings; tsplay adds each LV's data_percent (a snapshot's
+ * usage, '' for other volumes).
+ */
+export function lvmFacts(vgs: readonly string[], lvs: readonly string[], pvs: readonly string[]): Facts {
+  const rows = (list: readonly string[]) => list.map((l) => l.trim().split(',')).filter((f) => f.length > 1);
+  return {
+    vgs: Object.fromEntries(rows(vgs).map((f) => [f[0], { size_g: f.at(-2), free_g: f.at(-1), num_lvs: f[2], num_pvs: f[1] }])),
+    lvs: Object.fromEntries(rows(lvs).map((f) => [f[0], { size_g: f[2], vg: f[1], data_percent: f[3] ?? '' }])),
+    pvs: Object.fromEntries(rows(pvs).map((f) => [f[0], { size_g: f[4], free_g: f[5], vg: f[1] }])),
+  };
+}
+
 /** Undoes the octal escapes of /proc/mounts (`\040` is a space). */
 export function unescapeMountField(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));

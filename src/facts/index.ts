@@ -20,7 +20,7 @@
  */
 import type { Facts } from '../core/module.js';
 import { distributionFacts } from './distribution.js';
-import { cpuFacts, memoryFacts, mountFacts, parseBindMounts, parseStatFs, swapAreas } from './hardware.js';
+import { cpuFacts, lvmFacts, memoryFacts, mountFacts, parseBindMounts, parseStatFs, swapAreas } from './hardware.js';
 import { emptyNetworkFacts, networkFacts } from './network.js';
 import { SCRIPT_VERSION } from './script.js';
 import { fileContents, lines, splitSections } from './sections.js';
@@ -96,6 +96,7 @@ export function parseFacts(stdout: string): Facts {
     ...cpuFacts(lines(sections.get('cpuinfo')), String(platform.machine), nproc),
     ...memoryFacts(file('/proc/meminfo') ?? []),
     swap_areas: swapAreas(file('/proc/swaps') ?? []),
+    lvm: sections.has('lvm_vgs') ? lvmFacts(lines(sections.get('lvm_vgs')), lines(sections.get('lvm_lvs')), lines(sections.get('lvm_pvs'))) : 'N/A',
     ...mountFacts(lines(sections.get('mounts')), parseStatFs(lines(sections.get('statfs'))), parseBindMounts(lines(sections.get('bindmounts')))),
     ...userFacts(lines(sections.get('id'))[0], lines(sections.get('passwd'))[0], env),
     env,

@@ -111,6 +111,14 @@ for _p in systemctl initctl; do command -v "$_p" >/dev/null 2>&1 && echo "cmd:$_
 [ -L /sbin/init ] && echo "link:/sbin/init:$(readlink /sbin/init 2>/dev/null)"
 _m mounts
 cat /proc/mounts 2>/dev/null
+if [ "$(id -u 2>/dev/null)" = 0 ] && command -v vgs >/dev/null 2>&1; then
+  _m lvm_vgs
+  _t 5 vgs --noheadings --nosuffix --units g --separator , 2>/dev/null
+  _m lvm_lvs
+  _t 5 lvs --noheadings --nosuffix --units g --separator , -o lv_name,vg_name,lv_size,data_percent 2>/dev/null
+  _m lvm_pvs
+  _t 5 pvs --noheadings --nosuffix --units g --separator , 2>/dev/null
+fi
 _m bindmounts
 grep -Ev '^[^ ]+ [^ ]+ [^ ]+ / ' /proc/self/mountinfo 2>/dev/null
 _m statfs

@@ -9,7 +9,7 @@ export const SUBSETS = ['all', 'min', 'hardware', 'network'] as const;
 export type Subset = (typeof SUBSETS)[number];
 
 const NETWORK = new Set(['interfaces', 'default_ipv4', 'default_ipv6', 'all_ipv4_addresses', 'all_ipv6_addresses']);
-const HARDWARE = /^(processor.*|mem.*|swap.*|memory_mb|mounts)$/;
+const HARDWARE = /^(processor.*|mem.*|swap.*|memory_mb|mounts|lvm)$/;
 
 function subsetOf(key: string, facts: Facts): 'min' | 'hardware' | 'network' {
   if (NETWORK.has(key) || (Array.isArray(facts.interfaces) && facts.interfaces.includes(key))) return 'network';

@@ -50,6 +50,8 @@ const cases: [string, string, Record<string, unknown>, Record<string, unknown>?]
   ['swap', 'probe-missing', { path: join(base, 'swapfile'), size: '64M' }],
   ['swap', 'probe-not-swap', { path: join(base, 'motd'), size: '64M' }],
   ['swap', 'probe-directory', { path: join(base, 'dir'), size: '64M' }],
+  // This machine has no LVM: the probe says so (the VM tier runs it on a real volume group).
+  ['lvm_snapshot', 'probe-no-lvm', { vg: 'vg0', origin: 'data', name: 'data-backup', mount: join(base, 'snap'), archive: join(base, 'motd') }],
   ['command', 'probe-creates', { cmd: 'make install', chdir: base, creates: '*.conf', removes: 'missing' }],
   ['shell', 'probe-no-chdir', { cmd: 'true', chdir: join(base, 'missing'), creates: 'x' }],
   ['wait_for', 'probe-path', { path: join(base, 'motd'), timeout: 5 }],

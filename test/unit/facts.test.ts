@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { factsScript, factVars, parseFacts } from '../../src/facts/index.js';
+import { lvmFacts } from '../../src/facts/hardware.js';
 
 function runScript(extra = ''): { stdout: string; stderr: string; ms: number } {
   const t0 = performance.now();
@@ -179,4 +180,17 @@ test('live: facts agree with ansible -m setup', { skip: ansible ? false : 'ansib
   }
   const strip = (m: any) => ({ mount: m.mount, device: m.device, fstype: m.fstype, options: m.options, size_total: m.size_total, block_size: m.block_size });
   assert.deepEqual((ours.mounts as any[]).map(strip), (theirs.ansible_mounts as any[]).map(strip));
+});
+
+test('lvm, as Ansible setup gives it (vgs, lvs, pvs by name, GiB strings), with each LV\'s data_percent', () => {
+  const lvm = lvmFacts(
+    ['  vg0,1,3,1,wz--n-,19.00,2.50'],
+    ['  data,vg0,10.00,', '  data-backup,vg0,2.00,12.50'],
+    ['  /dev/vdb,vg0,lvm2,a--,19.00,2.50'],
+  );
+  assert.deepEqual(lvm, {
+    vgs: { vg0: { size_g: '19.00', free_g: '2.50', num_lvs: '3', num_pvs: '1' } },
+    lvs: { data: { size_g: '10.00', vg: 'vg0', data_percent: '' }, 'data-backup': { size_g: '2.00', vg: 'vg0', data_percent: '12.50' } },
+    pvs: { '/dev/vdb': { size_g: '19.00', free_g: '2.50', vg: 'vg0' } },
+  });
 });

@@ -169,6 +169,66 @@ test('swap-tuning.yml: a swap file twice the RAM with its priority, strict overc
   assert.equal((await sshRun(g(), 'test -e /dev/shm/swap')).rc, 1);
 });
 
+test('lvm-backup.yml on a virtual disk: the snapshot does not see later writes, nor does its archive; re-run changed=0; max_usage fails a filling snapshot, extend_to grows it; removal leaves no LV', { skip, timeout: 600_000 }, async () => {
+  const BACKUP = join(VM_DIR, '../../playbooks/lvm-backup.yml');
+  const STAGE = join(VM_DIR, 'playbooks/lvm-stage.yml');
+  const stage = (vars: Record<string, unknown>) => tsplay(['run', STAGE, ...base(), '-e', JSON.stringify(vars)]);
+  const lvs = async () => (await sshOk(g(), 'lvs --noheadings -o lv_name tsplay_vg')).trim().split(/\s+/).filter(Boolean).sort();
+  await sshOk(g(), [
+    'pvcreate -qq /dev/vdb && vgcreate -qq tsplay_vg /dev/vdb',
+    'lvcreate -qq -L 128M -n data tsplay_vg && mkfs.ext4 -q /dev/tsplay_vg/data && mkdir -p /srv/data && mount /dev/tsplay_vg/data /srv/data',
+    'lvcreate -qq -L 256M -n backups tsplay_vg && mkfs.ext4 -q /dev/tsplay_vg/backups && mkdir -p /srv/backups && mount /dev/tsplay_vg/backups /srv/backups',
+    'echo before > /srv/data/before.txt && sync',
+  ].join(' && '));
+  try {
+    // The snapshot alone, mounted read-only; then a write to the origin that it must not see.
+    const taken = await stage({ mount: '/mnt/data-backup' });
+    assert.equal(recap(taken.stdout)[g().name]!.changed, 1, taken.stdout);
+    await sshOk(g(), 'echo after > /srv/data/after.txt && sync');
+    assert.equal((await sshOk(g(), 'ls /mnt/data-backup')).trim().split('\n').filter((f) => f.endsWith('.txt')).join(' '), 'before.txt');
+    assert.notEqual((await sshRun(g(), 'touch /mnt/data-backup/x')).rc, 0, 'mounted read-only');
+    // The lvm fact, as Ansible's setup gives it, with the snapshot's usage.
+    const lvm = JSON.parse((await tsplay(['facts', 'all', '-i', g().inventory, '--known-hosts', g().knownHosts])).stdout)[g().name].lvm;
+    assert.deepEqual(Object.keys(lvm.lvs).sort(), ['backups', 'data', 'data-backup']);
+    assert.equal(lvm.lvs['data-backup'].vg, 'tsplay_vg');
+    assert.match(lvm.lvs['data-backup'].data_percent, /^\d+\.\d+$/);
+    assert.equal(lvm.vgs.tsplay_vg.num_lvs, '3');
+    // Another origin under the same name is an error, never a replace.
+    const other = await stage({ origin: 'backups' });
+    assert.equal(other.code, 2);
+    assert.match(other.stdout, /is a snapshot of data, not backups: refusing to replace it/);
+
+    // The backup playbook keeps the snapshot it finds, archives it, removes it.
+    const vars = ['-e', JSON.stringify({ backup_vg: 'tsplay_vg', backup_lv: 'data', backup_dir: '/srv/backups', backup_date: 'test' })];
+    const backup = await tsplay(['run', BACKUP, ...base(), ...vars]);
+    assert.equal(backup.code, 0, backup.stdout + backup.stderr);
+    assert.equal(recap(backup.stdout)[g().name]!.changed, 1);
+    const listed = (await sshOk(g(), 'tar -tzf /srv/backups/data-test.tgz')).trim().split('\n');
+    assert.ok(listed.includes('./before.txt') && !listed.includes('./after.txt'), listed.join(' '));
+    assert.deepEqual(await lvs(), ['backups', 'data'], 'the snapshot is gone');
+    assert.equal((await sshRun(g(), 'mountpoint -q /mnt/data-backup')).rc, 32, 'not a mount point any more');
+    const again = await tsplay(['run', BACKUP, ...base(), ...vars]);
+    assert.deepEqual(recap(again.stdout)[g().name], { ok: 2, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 }, again.stdout);
+    assert.deepEqual(await lvs(), ['backups', 'data'], 'no snapshot piles up');
+
+    // A small snapshot that the origin's writes fill past max_usage: it fails, or grows with extend_to.
+    assert.equal(recap((await stage({ size: '16M' })).stdout)[g().name]!.changed, 1);
+    await sshOk(g(), 'dd if=/dev/urandom of=/srv/data/big bs=1M count=10 status=none && sync');
+    const full = await stage({ size: '16M', max_usage: 50 });
+    assert.equal(full.code, 2, full.stdout);
+    assert.match(full.stdout, /usage \d+(\.\d+)?% is above max_usage 50%/);
+    const grown = await stage({ size: '16M', max_usage: 50, extend_to: '64M' });
+    assert.equal(recap(grown.stdout)[g().name]!.changed, 1, grown.stdout);
+    assert.equal((await sshOk(g(), 'lvs --noheadings --units m --nosuffix -o lv_size tsplay_vg/data-backup')).trim(), '64.00');
+    assert.equal(recap((await stage({ size: '16M', max_usage: 50, extend_to: '64M' })).stdout)[g().name]!.changed, 0, 'grown: usage under max_usage again');
+    const removed = await stage({ state: 'absent' });
+    assert.equal(recap(removed.stdout)[g().name]!.changed, 1, removed.stdout);
+    assert.deepEqual(await lvs(), ['backups', 'data']);
+  } finally {
+    await sshRun(g(), 'umount /mnt/data-backup /srv/data /srv/backups 2>/dev/null; vgremove -qq -f tsplay_vg; pvremove -qq -f /dev/vdb; rm -rf /mnt/data-backup /srv/data /srv/backups');
+  }
+});
+
 test('the kernel has bonding, 802.1Q, LVM and AoE, over real links between the guest NICs', { skip, timeout: 300_000 }, async () => {
   const script = String.raw`
 set -eu
