@@ -16,6 +16,7 @@ import waitFor from './wait_for/index.js';
 import sysctl from './sysctl/index.js';
 import swap from './swap/index.js';
 import lvmSnapshot from './lvm_snapshot/index.js';
+import aoe from './aoe/index.js';
 import service from './service/index.js';
 import packageModule from './package/index.js';
 import user from './user/index.js';
@@ -47,6 +48,7 @@ export const modules: ModuleDef[] = [
   sysctl,
   swap,
   lvmSnapshot,
+  aoe,
   service,
   packageModule,
   apt,

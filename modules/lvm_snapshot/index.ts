@@ -157,8 +157,6 @@ function plan(args: Args, st: SnapshotState): Plan {
     diff.push({ path: `lvm_snapshot ${lvPath}`, before: `snapshot of ${snap.origin}, ${human(Number(snap.lv_size))}${st.mounts.length ? `, mounted at ${st.mounts.map((m) => m.target).join(', ')}` : ''}\n`, after: 'absent\n' });
     return { steps, diff, reason: `${lvPath} removed`, result };
   }
-  if (!args.origin) return fail('origin is required with state: present');
-  if (args.archive && !args.mount) return fail('archive needs mount: the archive is made from the mounted snapshot');
   const origin = st.lvs.find((l) => l.lv_name === args.origin);
   // The backup cycle is done: the archive is there and the snapshot was removed after it.
   if (args.archive && args.remove_after_archive && st.archiveExists && !args.force && !snap) return { steps, reason: `${args.archive} exists: the backup was made`, result };
@@ -180,7 +178,6 @@ function plan(args: Args, st: SnapshotState): Plan {
     const size = args.size ?? '10%ORIGIN';
     const pct = /^\s*(\d+)\s*%ORIGIN\s*$/.exec(size);
     const bytes = pct ? Math.ceil((Number(pct[1]) / 100) * Number(origin.lv_size)) : lvmBytes(size);
-    if (bytes <= 0) return fail(`size ${size} is no room at all`);
     if (bytes > st.vgFree) return fail(`size ${size} (${human(bytes)}) is above the free space of ${vg} (${human(st.vgFree)})`);
     steps.push({ kind: 'exec', argv: ['lvcreate', '-q', '-s', '-n', name, ...(pct ? ['-l', `${pct[1]}%ORIGIN`] : ['-L', `${bytes}b`]), `${vg}/${args.origin}`] });
     diff.push({ path: `lvm_snapshot ${lvPath}`, before: 'absent\n', after: `snapshot of ${args.origin}, ${human(bytes)}\n` });
@@ -230,6 +227,11 @@ export const lvmSnapshot = defineModule({
     archive: "/srv/backups/data-{{ ansible_date_time.date }}.tgz"
     remove_after_archive: true
     max_usage: 80`,
+  validate: (args) => [
+    ...((args.state ?? 'present') === 'present' && !args.origin ? [{ path: ['origin'], message: 'origin is required with state: present (the volume to snapshot)' }] : []),
+    ...(args.archive && !args.mount ? [{ path: ['archive'], message: 'archive needs mount: the archive is made from the mounted snapshot' }] : []),
+    ...(args.size !== undefined && /^\s*0+(\.0*)?\s*([KkMmGgTt]|%ORIGIN)?\s*$/.test(args.size) ? [{ path: ['size'], message: `size ${args.size} leaves the snapshot no room for the origin's changes` }] : []),
+  ],
   probe: (args) => probe(args),
   parse: (out) => parse(out),
   plan: (args, st: SnapshotState) => plan(args, st),

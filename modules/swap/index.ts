@@ -232,6 +232,8 @@ export const swap = defineModule({
     path: /swapfile
     size: "{{ ansible_memtotal_mb * 2 }}M"
     priority: 10`,
+  // Before the run, with the task's file:line: mkswap needs 10 pages (of 4096 bytes at least).
+  validate: (args) => (args.size !== undefined && sizeBytes(args.size) < 40960 ? [{ path: ['size'], message: `size ${sizeBytes(args.size)} bytes is below what mkswap takes (10 pages: 40960 bytes with 4 KiB pages)` }] : []),
   probe: (args) => probe(args),
   parse: (out, args) => parse(out, args),
   plan: (args, st: SwapState) => plan(args, st),

@@ -135,3 +135,24 @@ test('two nameless handlers listening on different topics are two handlers: each
   assert.equal(existsSync(`${marker}.a`) && existsSync(`${marker}.b`), true, r.stdout);
   assert.equal(r.stdout.match(/RUNNING HANDLER/g)?.length, 2);
 });
+
+test('the storage modules\' invalid options are refused before the run, each with its task\'s file:line', async () => {
+  const { dir, marker } = project({
+    'storage.yml': [
+      '- hosts: all',
+      '  gather_facts: false',
+      '  tasks:',
+      `    - copy: {dest: "MARKER", content: "x"}`,
+      '    - swap: { path: /swapfile, size: 0 }',
+      '    - lvm_snapshot: { vg: vg0, name: data-backup }',
+      '    - aoe: { role: initiator, shelf: 1, slot: 256 }',
+      '',
+    ].join('\n'),
+  });
+  const r = await tsplay(['run', 'storage.yml', '-i', 'hosts.ini'], { cwd: dir });
+  assert.equal(r.code, 5, r.stdout + r.stderr);
+  assert.match(r.stderr, /storage\.yml:5\b.*size 0 bytes is below what mkswap takes/);
+  assert.match(r.stderr, /storage\.yml:6\b.*origin is required with state: present/);
+  assert.match(r.stderr, /storage\.yml:7\b.*slot/);
+  assert.ok(!existsSync(marker), 'nothing ran');
+});

@@ -52,6 +52,9 @@ const cases: [string, string, Record<string, unknown>, Record<string, unknown>?]
   ['swap', 'probe-directory', { path: join(base, 'dir'), size: '64M' }],
   // This machine has no LVM: the probe says so (the VM tier runs it on a real volume group).
   ['lvm_snapshot', 'probe-no-lvm', { vg: 'vg0', origin: 'data', name: 'data-backup', mount: join(base, 'snap'), archive: join(base, 'motd') }],
+  // Nor vblade and aoetools: the probes say so (the VM tier runs them on real NICs).
+  ['aoe', 'probe-target', { role: 'target', shelf: 1, slot: 0, interface: 'lo', device: join(base, 'motd') }],
+  ['aoe', 'probe-initiator', { role: 'initiator', shelf: 1, slot: 0, fstype: 'ext4', mount: join(base, 'san') }],
   ['command', 'probe-creates', { cmd: 'make install', chdir: base, creates: '*.conf', removes: 'missing' }],
   ['shell', 'probe-no-chdir', { cmd: 'true', chdir: join(base, 'missing'), creates: 'x' }],
   ['wait_for', 'probe-path', { path: join(base, 'motd'), timeout: 5 }],

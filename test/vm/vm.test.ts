@@ -229,6 +229,40 @@ test('lvm-backup.yml on a virtual disk: the snapshot does not see later writes, 
   }
 });
 
+test('aoe-san.yml across the guest\'s hub-linked NICs: vblade exports on eth3, the initiator limited to eth1 formats once, mounts and reads back; re-run changed=0, no second mkfs', { skip, timeout: 600_000 }, async () => {
+  const SAN = join(VM_DIR, '../../playbooks/aoe-san.yml');
+  const disk = '/dev/disk/by-id/virtio-tsplay-aoe';
+  const vars = ['-e', JSON.stringify({ aoe_target: 'all', aoe_clients: 'all', aoe_shelf: 3, aoe_slot: 4, aoe_device: disk, aoe_export_interface: 'eth3', aoe_client_interfaces: ['eth1'] })];
+  try {
+    const first = await tsplay(['run', SAN, ...base(), ...vars]);
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.equal(recap(first.stdout)[g().name]!.changed, 2, first.stdout);
+    assert.equal((await sshOk(g(), 'systemctl is-active tsplay-vblade-e3.4.service')).trim(), 'active');
+    assert.equal((await sshOk(g(), 'cat /sys/module/aoe/parameters/aoe_iflist')).trim(), 'eth1');
+    assert.match(await sshOk(g(), 'cat /etc/fstab'), /^\/dev\/etherd\/e3\.4 \/srv\/san ext4 _netdev 0 0$/m);
+    // Written through the initiator, read back after the page cache is dropped, and on the target's disk itself.
+    await sshOk(g(), 'echo through-aoe > /srv/san/hello && sync && echo 3 > /proc/sys/vm/drop_caches');
+    assert.equal((await sshOk(g(), 'cat /srv/san/hello')).trim(), 'through-aoe');
+    assert.equal((await sshOk(g(), `blkid -p -o value -s TYPE ${disk}`)).trim(), 'ext4');
+
+    const again = await tsplay(['run', SAN, ...base(), ...vars]);
+    assert.equal(again.code, 0, again.stdout);
+    assert.equal(recap(again.stdout)[g().name]!.changed, 0, again.stdout);
+    // No second mkfs, even once unmounted and rediscovered: the data is still there.
+    await sshOk(g(), 'umount /srv/san');
+    const remount = await tsplay(['run', SAN, ...base(), ...vars]);
+    assert.equal(recap(remount.stdout)[g().name]!.changed, 1, remount.stdout);
+    assert.equal((await sshOk(g(), 'cat /srv/san/hello')).trim(), 'through-aoe');
+  } finally {
+    await sshRun(g(), [
+      'umount /srv/san 2>/dev/null; sed -i "/tsplay aoe/,+1d" /etc/fstab',
+      'systemctl disable --now tsplay-vblade-e3.4.service 2>/dev/null; rm -f /etc/systemd/system/tsplay-vblade-e3.4.service; systemctl daemon-reload',
+      'aoe-flush -a 2>/dev/null; modprobe -r aoe 2>/dev/null; rm -f /etc/modprobe.d/tsplay-aoe.conf /etc/modules-load.d/tsplay-aoe.conf',
+      `wipefs -q -a ${disk}; ip link set eth1 down; ip link set eth3 down; rmdir /srv/san`,
+    ].join('; '));
+  }
+});
+
 test('the kernel has bonding, 802.1Q, LVM and AoE, over real links between the guest NICs', { skip, timeout: 300_000 }, async () => {
   const script = String.raw`
 set -eu
