@@ -4,10 +4,10 @@
  * path>, from inventory vars and the facts cache, so that generated configs can be diffed in code
  * review; then, per host, the files and what was left out.
  */
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { formatPos, type SourcePos } from '../core/errors.js';
+import { formatPos, type SourcePos, UserError } from '../core/errors.js';
 import type { RenderedFile } from '../core/module.js';
 import type { RunSettings } from '../executor/context.js';
 import type { HostState } from '../executor/host.js';
@@ -61,7 +61,14 @@ export function registerRender(prog: Command, prepare: Prepare): void {
     });
 }
 
+/** Marks a folder a render wrote: only such a folder has its hosts' folders replaced. */
+const MARK = '.tsplay-render';
+
 async function render(p: Prepared, out: string, cache: string | undefined): Promise<number> {
+  // Host folders are replaced whole: never inside a folder that is not a render's (-o / or -o /etc).
+  if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, MARK))) {
+    throw new UserError(`${out} is not empty and was not written by tsplay render`, undefined, 'give -o a new or empty folder (a render marks its own with .tsplay-render)');
+  }
   const rendering = new Rendering(cache === undefined ? new Map() : readCachedFacts(cache, [...p.inventory.hosts.keys()]));
   const summary = await new Runner(p.inventory, p.templar, { ...p.settings, render: rendering }, (e) => {
     rendering.observe(e);
@@ -69,6 +76,8 @@ async function render(p: Prepared, out: string, cache: string | undefined): Prom
   }).run(forRender(p.books));
   // Delegates (delegate_to) that got files are no hosts of the run.
   const hosts = [...new Set([...summary.hosts.keys(), ...rendering.files.keys()])];
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, MARK), 'written by tsplay render: its host folders are replaced by the next render\n');
   for (const host of hosts) writeHost(hostPath(out, host), rendering.files.get(host));
   const stopped = hosts.filter((h) => summary.hosts.get(h)?.failed);
   const cwd = process.cwd();

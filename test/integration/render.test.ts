@@ -69,6 +69,7 @@ describe('render without hosts', () => {
     // A file a previous render wrote that no task writes any more is gone.
     mkdirSync(join(out, 'h1'), { recursive: true });
     writeFileSync(join(out, 'h1/stale'), 'old\n');
+    writeFileSync(join(out, '.tsplay-render'), 'written by tsplay render\n');
     const r = await tsplay(['render', FIXTURE, '-i', inventory, '-o', out]);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.equal(connections, 0, 'render connected to a host');
@@ -116,6 +117,16 @@ describe('render without hosts', () => {
     const r = await tsplay(['render', FIXTURE, '-i', inventory, '-o', join(tmp, 'bad'), '--facts-cache', cache]);
     assert.equal(r.code, 5, r.stdout + r.stderr);
     assert.match(r.stderr, /badcache\/h2: cached facts of h2 are not JSON/);
+  });
+
+  test('a folder a render did not write is refused (host folders are replaced whole): exit 5, nothing removed', async () => {
+    const foreign = join(tmp, 'foreign');
+    mkdirSync(join(foreign, 'h1'), { recursive: true });
+    writeFileSync(join(foreign, 'h1', 'keep'), 'mine\n');
+    const r = await tsplay(['render', FIXTURE, '-i', inventory, '-o', foreign]);
+    assert.equal(r.code, 5, r.stdout + r.stderr);
+    assert.match(r.stderr, /foreign is not empty and was not written by tsplay render/);
+    assert.equal(readFileSync(join(foreign, 'h1', 'keep'), 'utf8'), 'mine\n');
   });
 
   test('the listener does count connections: a run against the same inventory connects', async () => {

@@ -124,6 +124,7 @@ test('swap-tuning.yml: a swap file twice the RAM with its priority, strict overc
     assert.equal(first.code, 0, first.stdout + first.stderr);
     assert.equal(recap(first.stdout)[g().name]!.changed, 3, first.stdout);
     const [row] = await swaps();
+    console.log(`vm: swap: /proc/swaps: ${row!.join(' ')}; memtotal_mb ${facts.memtotal_mb}`);
     assert.equal(row![0], '/swapfile');
     assert.equal(row![1], 'file');
     assert.equal(Number(row![2]) * 1024, facts.memtotal_mb * 2 * 1024 * 1024 - 4096, 'twice the RAM, less the header page');
@@ -205,6 +206,7 @@ test('lvm-backup.yml on a virtual disk: the snapshot does not see later writes, 
     assert.equal(recap(backup.stdout)[g().name]!.changed, 1);
     const listed = (await sshOk(g(), 'tar -tzf /srv/backups/data-test.tgz')).trim().split('\n');
     assert.ok(listed.includes('./before.txt') && !listed.includes('./after.txt'), listed.join(' '));
+    console.log(`vm: lvm: archive lists ${listed.filter((f) => f.endsWith('.txt')).join(' ')} (after.txt was written after the snapshot)`);
     assert.deepEqual(await lvs(), ['backups', 'data'], 'the snapshot is gone');
     assert.equal((await sshRun(g(), 'mountpoint -q /mnt/data-backup')).rc, 32, 'not a mount point any more');
     const again = await tsplay(['run', BACKUP, ...base(), ...vars]);
@@ -217,6 +219,7 @@ test('lvm-backup.yml on a virtual disk: the snapshot does not see later writes, 
     const full = await stage({ size: '16M', max_usage: 50 });
     assert.equal(full.code, 2, full.stdout);
     assert.match(full.stdout, /usage \d+(\.\d+)?% is above max_usage 50%/);
+    console.log(`vm: lvm: ${/usage \S+ is above max_usage 50%/.exec(full.stdout)![0]}`);
     const grown = await stage({ size: '16M', max_usage: 50, extend_to: '64M' });
     assert.equal(recap(grown.stdout)[g().name]!.changed, 1, grown.stdout);
     assert.equal((await sshOk(g(), 'lvs --noheadings --units m --nosuffix -o lv_size tsplay_vg/data-backup')).trim(), '64.00');
@@ -244,6 +247,7 @@ test('aoe-san.yml across the guest\'s hub-linked NICs: vblade exports on eth3, t
     await sshOk(g(), 'echo through-aoe > /srv/san/hello && sync && echo 3 > /proc/sys/vm/drop_caches');
     assert.equal((await sshOk(g(), 'cat /srv/san/hello')).trim(), 'through-aoe');
     assert.equal((await sshOk(g(), `blkid -p -o value -s TYPE ${disk}`)).trim(), 'ext4');
+    console.log(`vm: aoe: ${(await sshOk(g(), 'aoe-stat')).trim().replace(/\s+/g, ' ')}; /srv/san/hello read back through AoE`);
 
     const again = await tsplay(['run', SAN, ...base(), ...vars]);
     assert.equal(again.code, 0, again.stdout);
