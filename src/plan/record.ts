@@ -98,8 +98,11 @@ export class Recorder implements PlanRecorder {
     const guess = [...r.guessed].find(([name]) => new RegExp(`(?<![\\w.])${name}(?!\\w)`).test(reads));
     if (guess) {
       const why = `reads ${guess[0]}, which ${guess[1]} only predicts in check mode: plan again after applying that task`;
-      if (mine.length) for (const e of mine) e.unplannable ??= why;
-      else r.plan.entries.push(this.bare(task, why)), (r.settledAt = r.plan.entries.length);
+      for (const e of mine) e.unplannable ??= why;
+      if (!mine.length) {
+        r.plan.entries.push(this.bare(task, why));
+        r.settledAt = r.plan.entries.length;
+      }
     }
     const where = `${displayName(task)} (${shownPath(task.pos.file, process.cwd())}:${task.pos.line})`;
     // What this task sets is a prediction when it would change or run something, or was itself planned on one.
