@@ -4,7 +4,7 @@
  * unpredictable. Tasks that only steer the run (includes, meta) and a fact gathering that went
  * well describe no state of the host and are left out.
  */
-import { relative, isAbsolute } from 'node:path';
+import { shownPath } from '../core/local-files.js';
 import type { FileDiff } from '../core/module.js';
 import type { HostState } from '../executor/host.js';
 import type { Event } from '../output/events.js';
@@ -45,12 +45,6 @@ function status(e: Extract<Event, { kind: 'host_result' }>): TaskStatus | undefi
 
 function diffs(list: FileDiff[] | undefined): Diff[] {
   return (list ?? []).filter((d) => d.before !== d.after).map((d) => ({ path: d.path, before: d.before, after: d.after, unified: unifiedDiff(d) }));
-}
-
-/** A file named as the report names it: relative to `cwd` when inside it. */
-export function shownPath(file: string, cwd: string): string {
-  const rel = relative(cwd, file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
 /** A sink for the run's events (beside the one that prints them), and what it gathered. */

@@ -5,8 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Value } from '@sinclair/typebox/value';
-import { UserError } from '../core/errors.js';
+import { readChecked } from '../core/local-files.js';
 import { worst } from './collect.js';
 import { type DriftReport, DriftReportSchema, type HostDrift, SCHEMA_VERSION, type TaskDrift } from './schema.js';
 
@@ -49,17 +48,7 @@ const taskKey = (t: TaskDrift) => `${t.file}:${t.line}\0${t.name}`;
 
 /** Reads a previous drift.json for --since, refusing what is not one. */
 export function readReport(file: string): DriftReport {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`--since ${file}: ${(e as Error).message}`, undefined, 'give the drift.json an earlier `tsplay audit` wrote');
-  }
-  if (!Value.Check(DriftReportSchema, data)) {
-    const first = [...Value.Errors(DriftReportSchema, data)][0];
-    throw new UserError(`--since ${file} is not a drift report of schema version ${SCHEMA_VERSION}: ${first?.path || '/'} ${first?.message ?? ''}`.trim(), undefined, 'give the drift.json an earlier `tsplay audit` wrote');
-  }
-  return data;
+  return readChecked(file, DriftReportSchema, { label: `--since ${file}`, what: `a drift report of schema version ${SCHEMA_VERSION}`, hint: 'give the drift.json an earlier `tsplay audit` wrote' });
 }
 
 /**

@@ -4,12 +4,12 @@
  * written for programs (drift.json), people (drift.html) and CI (drift.junit.xml). Exit code:
  * 0 no drift, 2 drift, 4 some host unreachable (wins over 2), 5 bad input; --fail-on chooses.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { collector, hostsOf } from '../audit/collect.js';
 import { driftHtml } from '../audit/html.js';
 import { junitXml } from '../audit/junit.js';
 import { auditExitCode, buildReport, type FailOn, readReport } from '../audit/report.js';
+import { writeAtomic } from '../core/local-files.js';
 import type { RunSettings } from '../executor/context.js';
 import { Runner } from '../executor/index.js';
 import type { Inventory } from '../inventory/index.js';
@@ -26,12 +26,6 @@ export interface AuditOptions {
   limit?: string;
   /** The inventory sources, as given. */
   sources: string[];
-}
-
-/** Written beside, then renamed: a reader never sees half a report. */
-function writeAtomic(file: string, text: string): void {
-  writeFileSync(`${file}.tmp`, text);
-  renameSync(`${file}.tmp`, file);
 }
 
 export async function audit(playbooks: string[], inventory: Inventory, templar: Templar, books: Playbook[], settings: RunSettings, o: AuditOptions): Promise<number> {
@@ -51,7 +45,6 @@ export async function audit(playbooks: string[], inventory: Inventory, templar: 
     hostsOf(collected, summary.hosts),
   );
   const dir = resolve(o.output);
-  mkdirSync(dir, { recursive: true });
   const files = { json: join(dir, 'drift.json'), html: join(dir, 'drift.html'), junit: join(dir, 'drift.junit.xml') };
   writeAtomic(files.json, JSON.stringify(report, null, 2) + '\n');
   writeAtomic(files.html, driftHtml(report));

@@ -4,9 +4,9 @@
  * and task, the probed state's hash and the script apply would run (src/plan/record.ts);
  * `apply` runs exactly those scripts after re-probing (src/plan/apply.ts); `show` prints it.
  */
-import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { sourceHash } from '../audit/report.js';
+import { writeAtomic } from '../core/local-files.js';
 import type { RunSettings } from '../executor/context.js';
 import { Runner } from '../executor/index.js';
 import type { Inventory } from '../inventory/index.js';
@@ -46,9 +46,7 @@ export async function plan(playbooks: string[], inventory: Inventory, templar: T
     hosts,
   };
   const path = resolve(o.output);
-  writeFileSync(`${path}.tmp`, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(`${path}.tmp`, 0o600);
-  renameSync(`${path}.tmp`, path);
+  writeAtomic(path, JSON.stringify(file, null, 2) + '\n', 0o600);
   const all = Object.values(hosts);
   const toChange = all.reduce((n, h) => n + h.entries.filter((e) => e.apply !== null).length, 0);
   const unplannable = all.reduce((n, h) => n + h.entries.filter((e) => e.unplannable).length, 0);

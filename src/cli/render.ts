@@ -5,9 +5,10 @@
  * review; then, per host, the files and what was left out.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { dirname, join, posix, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { formatPos, type SourcePos, UserError } from '../core/errors.js';
+import { shownPath } from '../core/local-files.js';
 import type { RenderedFile } from '../core/module.js';
 import type { RunSettings } from '../executor/context.js';
 import type { HostState } from '../executor/host.js';
@@ -85,7 +86,7 @@ async function render(p: Prepared, out: string, cache: string | undefined): Prom
   const files = [...rendering.files.values()].reduce((n, m) => n + m.size, 0);
   const missing = [...rendering.notRenderable.values()].reduce((n, l) => n + l.length, 0);
   const problems = [missing ? `${count(missing, 'task')} not renderable` : '', stopped.length ? `${count(stopped.length, 'host')} stopped` : ''].filter(Boolean);
-  process.stdout.write(`${text}\nrendered ${count(files, 'file')} for ${count(hosts.length, 'host')} into ${shown(out, cwd)}${problems.length ? `; ${problems.join(', ')}` : ''}\n`);
+  process.stdout.write(`${text}\nrendered ${count(files, 'file')} for ${count(hosts.length, 'host')} into ${shownPath(out, cwd)}${problems.length ? `; ${problems.join(', ')}` : ''}\n`);
   return missing || stopped.length ? 2 : 0;
 }
 
@@ -103,14 +104,8 @@ function writeHost(dir: string, files: Map<string, RenderedFile> | undefined): v
 
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-/** A path as the user would type it: relative when under the current folder. */
-function shown(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
-}
-
 function where(pos: SourcePos, cwd: string): string {
-  return formatPos({ ...pos, file: shown(pos.file, cwd) });
+  return formatPos({ ...pos, file: shownPath(pos.file, cwd) });
 }
 
 /** `file:line task (module): reason`, with where the error was found when that is elsewhere (a template's line). */
@@ -128,6 +123,6 @@ function hostReport(host: string, r: Rendering, h: HostState | undefined, cache:
   if (h?.failed) lines.push(`  stopped${h.failedAt ? ` at ${h.failedAt}: ${failure ?? 'failed'}` : ''}; the tasks after it were not rendered`);
   const left = (r.leftToHost.get(host) ?? []).map((n) => (n.variable ? `${n.task} (lacks ${n.variable})` : n.task));
   if (left.length) lines.push(`  left to the host: ${left.join(', ')}`);
-  if (cache !== undefined && r.uncached.has(host)) lines.push(`  no facts cached in ${shown(cache, cwd)}`);
+  if (cache !== undefined && r.uncached.has(host)) lines.push(`  no facts cached in ${shownPath(cache, cwd)}`);
   return lines.join('\n') + '\n';
 }

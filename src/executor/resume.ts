@@ -5,9 +5,10 @@
  * point leaves the last whole state. A resumed run leaves out of each play the hosts that
  * finished it and starts again at the first batch with a host left.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { writeAtomic } from '../core/local-files.js';
 
 interface PlayState {
   /** Hosts that ran the whole play without failing. */
@@ -75,9 +76,6 @@ export class RolloutState {
 
   private save(): void {
     if (!this.keep) return;
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.state, null, 2)}\n`);
-    renameSync(tmp, this.file);
+    writeAtomic(this.file, `${JSON.stringify(this.state, null, 2)}\n`);
   }
 }

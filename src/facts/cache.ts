@@ -5,9 +5,10 @@
  * the other wrote. `tsplay facts --cache` and `tsplay run --facts-cache` write it; `tsplay
  * render` reads it.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { writeAtomic } from '../core/local-files.js';
 import type { Facts } from '../core/module.js';
 
 const PREFIX = 'ansible_';
@@ -27,13 +28,10 @@ function sortKeys(_key: string, v: unknown): unknown {
   return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** Written beside, then renamed: a render reading the cache never sees half a file. */
+/** Written whole or not at all: a render reading the cache never sees half a file. */
 export function writeCachedFacts(dir: string, host: string, facts: Facts): void {
-  mkdirSync(dir, { recursive: true });
-  const file = hostPath(dir, host);
   const prefixed = Object.fromEntries(Object.entries(facts).map(([k, v]) => [PREFIX + k, v]));
-  writeFileSync(`${file}.tmp`, JSON.stringify(prefixed, sortKeys, 4) + '\n');
-  renameSync(`${file}.tmp`, file);
+  writeAtomic(hostPath(dir, host), JSON.stringify(prefixed, sortKeys, 4) + '\n');
 }
 
 /**

@@ -9,11 +9,8 @@
  * The probes are compared before any apply because that is the state the plan saw: in check
  * mode no task had changed anything before the next one probed.
  */
-import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
-import { Value } from '@sinclair/typebox/value';
-import { shownPath } from '../audit/collect.js';
-import { UserError } from '../core/errors.js';
+import { readChecked, shownPath } from '../core/local-files.js';
 import { withEnvironment } from '../core/script.js';
 import { raw } from '../core/sh.js';
 import { batchScript, newNonce, splitBatch } from '../executor/probes.js';
@@ -23,17 +20,7 @@ import { probeHash } from './record.js';
 import { type Entry, type HostPlan, PLAN_VERSION, type PlanFile, PlanFileSchema } from './schema.js';
 
 export function readPlan(file: string): PlanFile {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${file}: ${(e as Error).message}`, undefined, 'give a plan.json that `tsplay plan -o` wrote');
-  }
-  if (!Value.Check(PlanFileSchema, data)) {
-    const first = [...Value.Errors(PlanFileSchema, data)][0];
-    throw new UserError(`${file} is not a tsplay plan of version ${PLAN_VERSION}: ${first?.path || '/'} ${first?.message ?? ''}`.trim(), undefined, 'give a plan.json that `tsplay plan -o` wrote');
-  }
-  return data;
+  return readChecked(file, PlanFileSchema, { label: file, what: `a tsplay plan of version ${PLAN_VERSION}`, hint: 'give a plan.json that `tsplay plan -o` wrote' });
 }
 
 export type HostOutcome =

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { shownPath } from '../audit/collect.js';
+import { shownPath } from '../core/local-files.js';
 import type { ModulePlan, PlanRecorder, PlayContext } from '../executor/context.js';
 import { connectionVars } from '../executor/connect.js';
 import type { HostState } from '../executor/host.js';

@@ -3,7 +3,7 @@
  * would change something with its diff, what runs without a diff (commands), and why a host
  * would be refused; then a count per host.
  */
-import { shownPath } from '../audit/collect.js';
+import { shownPath } from '../core/local-files.js';
 import { unifiedDiff } from '../output/diff.js';
 import type { PlanFile } from './schema.js';
 
