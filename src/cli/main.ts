@@ -29,7 +29,7 @@ import { gatherAll } from './facts.js';
 import { registerRender } from './render.js';
 import { type Listing, listPlaybooks } from './list.js';
 import { moduleDoc, moduleList, modulesMarkdown } from './modules-doc.js';
-import { collect, outputOptions, selectionOptions } from './options.js';
+import { collect, inventorySource, outputOptions, selectionOptions } from './options.js';
 import { KINDS, tsplaySchema } from './schema.js';
 import { stepOutput, terminalStepper } from './step.js';
 
@@ -90,10 +90,14 @@ function forks(o: ConnOptions, config: Config): number {
 }
 
 /** The -i sources, else ansible.cfg's inventory. */
-async function loadInventory(sources: string[], config: Config): Promise<Inventory> {
-  const chosen = sources.length ? sources : (config.inventory ?? []);
+function inventorySources(given: string[], config: Config): string[] {
+  const chosen = given.length ? given : (config.inventory ?? []);
   if (!chosen.length) throw new UserError('no inventory given', undefined, 'pass -i hosts.ini (a file, a folder, or host1,host2,), or set inventory in ansible.cfg');
-  return Inventory.load(chosen.map((s) => (s.includes(',') && !s.includes('/') ? s : resolve(s))));
+  return chosen;
+}
+
+function loadInventory(sources: string[]): Promise<Inventory> {
+  return Inventory.load(sources.map(inventorySource));
 }
 
 /** A number of seconds given on the command line (0 allowed only where it means "none"). */
@@ -130,7 +134,8 @@ interface RunOptions extends ConnOptions {
  */
 async function prepare(playbooks: string[], o: RunOptions, only: { listOnly?: boolean; syntaxCheck?: boolean } = {}) {
   const config = readConfig();
-  const inventory = await loadInventory(o.inventory, config);
+  const sources = inventorySources(o.inventory, config);
+  const inventory = await loadInventory(sources);
   const templar = new Templar();
   const extraVars = parseExtraVars(o.extraVars);
   const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p, playbookOptions(config))));
@@ -161,7 +166,7 @@ async function prepare(playbooks: string[], o: RunOptions, only: { listOnly?: bo
     rollback: o.rollback !== false,
     startAtTask: o.startAtTask,
   };
-  return { config, inventory, templar, books, settings };
+  return { config, sources, inventory, templar, books, settings };
 }
 
 export function program(): Command {
@@ -215,7 +220,7 @@ export function program(): Command {
       .option('--since <drift.json>', 'a previous audit\'s drift.json: mark what drifted since and what was fixed'), 'audit')),
   ).action(async (playbooks: string[], o) => {
     const prepared = (await prepare(playbooks, o))!;
-    process.exitCode = await audit(playbooks, prepared.inventory, prepared.templar, prepared.books, prepared.settings, { ...o, sources: o.inventory.length ? o.inventory : (prepared.config.inventory ?? []) });
+    process.exitCode = await audit(playbooks, prepared.inventory, prepared.templar, prepared.books, prepared.settings, { ...o, sources: prepared.sources });
   });
 
   connectionOptions(
@@ -227,7 +232,7 @@ export function program(): Command {
       .option('-D, --diff', 'show the differences as the run finds them'), 'plan')),
   ).action(async (playbooks: string[], o) => {
     const prepared = (await prepare(playbooks, o))!;
-    process.exitCode = await plan(playbooks, prepared.inventory, prepared.templar, prepared.books, prepared.settings, { ...o, sources: o.inventory.length ? o.inventory : (prepared.config.inventory ?? []) });
+    process.exitCode = await plan(playbooks, prepared.inventory, prepared.templar, prepared.books, prepared.settings, { ...o, sources: prepared.sources });
   });
 
   connectionOptions(
@@ -241,7 +246,7 @@ export function program(): Command {
     const saved = readPlan(file);
     const config = readConfig();
     const sources = o.inventory.length ? o.inventory : saved.inventory.map((s) => s.path);
-    const inventory = sources.length ? await loadInventory(sources, config) : undefined;
+    const inventory = sources.length ? await loadInventory(sources) : undefined;
     const write = (s: string) => void process.stdout.write(s);
     const r = await applyPlan(saved, { forks: forks(o, config), transport: transportSettings(o, config), inventory, limit: o.limit?.split(','), cwd: process.cwd(), write });
     process.exitCode = r.exitCode;
@@ -263,7 +268,7 @@ export function program(): Command {
     .option('--graph', 'the group tree')
     .option('--host <name>', 'one host\'s variables as JSON')
     .action(async (o) => {
-      const inv = await loadInventory(o.inventory, readConfig());
+      const inv = await loadInventory(inventorySources(o.inventory, readConfig()));
       if (o.host) {
         if (!inv.hosts.has(o.host)) throw new UserError(`host '${o.host}' is not in the inventory`);
         process.stdout.write(JSON.stringify(inv.hostVars(o.host), null, 4) + '\n');
@@ -280,7 +285,7 @@ export function program(): Command {
       .option('--cache <dir>', 'write them there instead, one JSON file per host (Ansible\'s jsonfile fact cache), for tsplay render --facts-cache'),
   ).action(async (pattern: string, o) => {
     const config = readConfig();
-    const inv = await loadInventory(o.inventory, config);
+    const inv = await loadInventory(inventorySources(o.inventory, config));
     const cache = o.cache === undefined ? undefined : resolve(o.cache);
     const res = await gatherAll(inv, pattern, forks(o, config), transportSettings(o, config), cache);
     process.stdout.write(cache ? `facts of ${Object.keys(res.facts).length} hosts cached in ${o.cache}\n` : JSON.stringify(res.facts, null, 2) + '\n');
@@ -296,7 +301,7 @@ export function program(): Command {
     .option('-e, --extra-vars <vars>', 'extra variables', collect, [])
     .action(async (playbooks: string[], o) => {
       const config = readConfig();
-      const inventory = await loadInventory(o.inventory, config);
+      const inventory = await loadInventory(inventorySources(o.inventory, config));
       const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p, playbookOptions(config))));
       for (const dir of new Set(books.map((b) => b.dir))) await inventory.addVarsDirs(dir);
       preflight(books, inventory, new Templar(), parseExtraVars(o.extraVars));

@@ -1,4 +1,5 @@
-/** Command-line options that several commands share (run, audit, plan, render). */
+/** Command-line options and arguments that several commands share (run, audit, plan, render). */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 
 export const collect = (v: string, prev: string[]) => prev.concat(v);
@@ -20,4 +21,9 @@ export function outputOptions(cmd: Command): Command {
     .option('-v, --verbose', 'show commands run and their output (repeat for more)', count, 0)
     .option('--json', 'write one JSON event per line instead of text')
     .option('--timeout <seconds>', 'per-task command timeout (0: none)', '0');
+}
+
+/** An inventory source as Inventory.load takes it: a path made absolute, or an inline host list (`h1,h2,`) as it is. */
+export function inventorySource(s: string): string {
+  return s.includes(',') && !s.includes('/') ? s : resolve(s);
 }

@@ -15,6 +15,7 @@ import type { Playbook } from '../playbook/types.js';
 import { Recorder } from '../plan/record.js';
 import { PLAN_VERSION, type PlanFile } from '../plan/schema.js';
 import type { Templar } from '../template/index.js';
+import { inventorySource } from './options.js';
 import { VERSION } from './version.js';
 
 export interface PlanOptions {
@@ -41,7 +42,7 @@ export async function plan(playbooks: string[], inventory: Inventory, templar: T
     created: new Date().toISOString(),
     tsplay_version: VERSION,
     playbooks: playbooks.map((p) => ({ path: p, sha256: sourceHash(p) })),
-    inventory: o.sources.map((p) => ({ path: p.includes(',') && !p.includes('/') ? p : resolve(p), sha256: sourceHash(p) })),
+    inventory: o.sources.map((p) => ({ path: inventorySource(p), sha256: sourceHash(p) })),
     limit: o.limit ?? null,
     hosts,
   };
