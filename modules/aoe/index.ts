@@ -12,13 +12,13 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { filesProbe, planFile, probedFile } from '../../src/core/files.js';
+import { FSTAB, setOwnLine } from '../../src/core/fstab.js';
 import { defineModule, type ExecResult, type Facts, type FileDiff, type Plan, type Step } from '../../src/core/module.js';
 import { parseUmask, probeOutput } from '../../src/core/probe.js';
 import { lines, type Shell, sh } from '../../src/core/sh.js';
 import { unescapeMountField } from '../../src/facts/hardware.js';
 
 const IFACE = '^[A-Za-z0-9_.:@-]{1,15}$';
-const FSTAB = '/etc/fstab';
 const MODPROBE = '/etc/modprobe.d/tsplay-aoe.conf';
 const MODULES_LOAD = '/etc/modules-load.d/tsplay-aoe.conf';
 
@@ -143,15 +143,9 @@ function fileSteps(st: AoeState, path: string, content: string | undefined, step
   return true;
 }
 
-const marker = (mount: string) => `# tsplay aoe ${mount}`;
-
 /** fstab with tsplay's line for the mount point set or removed; other lines kept. */
-export function editFstab(text: string | undefined, mount: string, line: string | undefined): string {
-  const rows = (text ?? '').replace(/\n$/, '').split('\n').filter((r, i, all) => !(all.length === 1 && r === ''));
-  const at = rows.indexOf(marker(mount));
-  if (at >= 0) rows.splice(at, 2);
-  if (line !== undefined) rows.splice(at >= 0 ? at : rows.length, 0, marker(mount), line);
-  return rows.length ? rows.join('\n') + '\n' : '';
+function editFstab(text: string | undefined, mount: string, line: string | undefined): string {
+  return setOwnLine(text, `# tsplay aoe ${mount}`, line);
 }
 
 function unitText(a: Args): string {

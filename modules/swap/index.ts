@@ -13,12 +13,11 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { filesProbe, planFile, probedFile } from '../../src/core/files.js';
+import { FSTAB, fstabField, fstabSource, setOwnLine } from '../../src/core/fstab.js';
 import { defineModule, type ExecResult, type FileDiff, type Plan, type Step } from '../../src/core/module.js';
 import { base64Line, parseUmask, probeOutput, unbase64 } from '../../src/core/probe.js';
 import { lines, type Shell, sh } from '../../src/core/sh.js';
-import { type SwapArea, swapAreas, unescapeMountField } from '../../src/facts/hardware.js';
-
-const FSTAB = '/etc/fstab';
+import { type SwapArea, swapAreas } from '../../src/facts/hardware.js';
 
 /** Filesystems the kernel cannot swap to (or not to a plain file on them). */
 const NO_SWAP_FS = new Set(['tmpfs', 'ramfs', 'nfs', 'nfs4', 'cifs', 'smb2', 'smb3', 'overlayfs', 'overlay', 'squashfs', 'fuseblk', 'fuse', 'zfs', 'proc', 'sysfs']);
@@ -76,9 +75,6 @@ function human(bytes: number): string {
   return `${bytes}B`;
 }
 
-function escapePath(s: string): string {
-  return s.replace(/[\s\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
-}
 
 function probe(args: Args): Shell {
   const p = args.path;
@@ -118,18 +114,9 @@ function parse(out: ExecResult, args: Args): SwapState {
   };
 }
 
-/** The marker line before tsplay's fstab entry for a path. */
-const marker = (path: string) => `# tsplay swap ${path}`;
-
-/** fstab with tsplay's entry for the path set (line) or removed (undefined); other lines kept byte for byte. */
-export function editFstab(text: string | undefined, path: string, line: string | undefined): string {
-  const rows = (text ?? '').replace(/\n$/, '').split('\n').filter((_, i, all) => !(all.length === 1 && all[0] === ''));
-  const at = rows.indexOf(marker(path));
-  if (at >= 0) rows.splice(at, at + 1 < rows.length ? 2 : 1);
-  // An entry for the path that tsplay did not write stands for itself: no second one.
-  const foreign = rows.some((r) => !r.trimStart().startsWith('#') && unescapeMountField(r.trim().split(/\s+/)[0] ?? '') === path);
-  if (line !== undefined && !foreign) rows.splice(at >= 0 ? at : rows.length, 0, marker(path), line);
-  return rows.length ? rows.join('\n') + '\n' : '';
+/** fstab with tsplay's entry for the swap path set (line) or removed (undefined); an entry for the path tsplay did not write stands. */
+function editFstab(text: string | undefined, path: string, line: string | undefined): string {
+  return setOwnLine(text, `# tsplay swap ${path}`, line, (row) => fstabSource(row) === path);
 }
 
 /** How the swap area reads in a diff. */
@@ -206,7 +193,7 @@ function plan(args: Args, st: SwapState): Plan {
     if (steps.length) diff.push({ path: `swap ${path}`, before: shown(st, active), after: `active, ${human(want)}, priority ${prio ?? active?.priority ?? 'from the kernel'}\n` });
   }
   if (args.fstab !== false && (st.fstab !== undefined || state === 'present')) {
-    const line = state === 'present' ? `${escapePath(path)} none swap ${args.priority === undefined ? 'sw' : `sw,pri=${args.priority}`} 0 0` : undefined;
+    const line = state === 'present' ? `${fstabField(path)} none swap ${args.priority === undefined ? 'sw' : `sw,pri=${args.priority}`} 0 0` : undefined;
     const after = editFstab(st.fstab, path, line);
     if (after !== (st.fstab ?? '')) {
       const fp = planFile({ path: FSTAB, content: after }, { stat: st.fstabStat, content: st.fstab }, st.umask);
