@@ -33,7 +33,8 @@ const schema = Type.Object(
     aoe_iflist: Type.Optional(Type.Array(Type.String({ pattern: IFACE }), { description: 'initiator: the interfaces the aoe driver may use (all, unset).' })),
     timeout: Type.Optional(Type.Integer({ minimum: 1, default: 30, description: 'initiator: seconds to wait for the device to be discovered.' })),
     fstype: Type.Optional(Type.String({ pattern: '^[a-z0-9]+$', description: 'initiator: make this filesystem on the device when it has none (mkfs -t).' })),
-    mount: Type.Optional(Type.String({ pattern: '^/', description: 'initiator: mount the device there, with an fstab line (_netdev). Needs fstype.' })),
+    // /proc/mounts and fstab escape whitespace (\040): a mount point without any is compared and written as it is.
+    mount: Type.Optional(Type.String({ pattern: '^/\\S*$', description: 'initiator: mount the device there (an absolute path without whitespace), with an fstab line (_netdev). Needs fstype.' })),
     force: Type.Optional(Type.Boolean({ default: false, description: 'initiator: mkfs even over a filesystem of another type (its data is lost).' })),
   },
   { additionalProperties: false },

@@ -26,7 +26,8 @@ const schema = Type.Object(
     name: Type.String({ pattern: NAME, description: 'The snapshot\'s name.' }),
     size: Type.Optional(Type.String({ pattern: `${SIZE.slice(0, -1)}|^\\s*\\d+\\s*%ORIGIN\\s*$`, description: 'Room for changes made to the origin while the snapshot lives: 500M, 2G, or 20%ORIGIN. Default 10%ORIGIN.' })),
     state: Type.Optional(Type.Union([Type.Literal('present'), Type.Literal('absent')], { default: 'present', description: 'present: the snapshot exists (and is mounted, archived, removed as asked); absent: unmounted and removed.' })),
-    mount: Type.Optional(Type.String({ pattern: '^/', description: 'Mount the snapshot read-only there (created if missing).' })),
+    // The probe finds the mount by its path in /proc/mounts, which escapes whitespace: a mount point without any.
+    mount: Type.Optional(Type.String({ pattern: '^/\\S*$', description: 'Mount the snapshot read-only there (an absolute path without whitespace; created if missing).' })),
     archive: Type.Optional(Type.String({ pattern: '^/', description: 'A `tar -pczf` of the mounted snapshot, written to a temporary file and renamed; skipped when the file exists, unless force. Needs mount.' })),
     remove_after_archive: Type.Optional(Type.Boolean({ default: false, description: 'Once archived, unmount and remove the snapshot: the whole backup cycle in one task. With the archive there, a re-run does nothing.' })),
     max_usage: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: 'Fail when the snapshot\'s usage (data_percent) is above this, before it fills up and is lost.' })),
