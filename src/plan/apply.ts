@@ -16,7 +16,7 @@ import { raw } from '../core/sh.js';
 import { batchScript, newNonce, splitBatch } from '../executor/probes.js';
 import type { Inventory } from '../inventory/index.js';
 import { createTransport, type Transport, type TransportSettings } from '../transport/index.js';
-import { probeHash } from './record.js';
+import { probeHash, SECRET } from './record.js';
 import { type Entry, type HostPlan, PLAN_VERSION, type PlanFile, PlanFileSchema } from './schema.js';
 
 export function readPlan(file: string): PlanFile {
@@ -104,7 +104,7 @@ export async function applyPlan(plan: PlanFile, o: ApplyOptions): Promise<{ exit
     names.map((n) =>
       limit(() => {
         const vars = o.inventory?.hosts.has(n) ? o.inventory.hostVars(n) : {};
-        const secrets = Object.fromEntries(Object.entries(vars).filter(([k]) => k.startsWith('ansible_') && /pass(word)?$/.test(k)));
+        const secrets = Object.fromEntries(Object.entries(vars).filter(([k]) => k.startsWith('ansible_') && SECRET.test(k)));
         return applyHost(n, plan.hosts[n]!, o.transport, secrets, o.cwd, (line) => o.write(`${line}\n`));
       }),
     ),

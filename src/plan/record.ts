@@ -21,8 +21,8 @@ import { findSource } from '../playbook/files.js';
 import { displayName, type Task } from '../playbook/types.js';
 import type { Entry, HostPlan } from './schema.js';
 
-/** Connection variables that are secrets: never written to a plan. */
-const SECRET = /pass(word)?$/;
+/** Connection variables that are secrets: never written to a plan (apply reads them from the inventory). */
+export const SECRET = /pass(word)?$/;
 
 export function probeHash(out: { rc: number; stdout: string }): string {
   return createHash('sha256').update(`${out.rc}\0${out.stdout}`).digest('hex');
@@ -94,7 +94,8 @@ export class Recorder implements PlanRecorder {
     const r = this.record(ctx, h);
     const mine = r.plan.entries.slice(r.settledAt);
     r.settledAt = r.plan.entries.length;
-    const reads = readsOf(ctx, task);
+    // What the task reads (its template file included) matters only once something is a guess.
+    const reads = r.guessed.size ? readsOf(ctx, task) : '';
     const guess = [...r.guessed].find(([name]) => new RegExp(`(?<![\\w.])${name}(?!\\w)`).test(reads));
     if (guess) {
       const why = `reads ${guess[0]}, which ${guess[1]} only predicts in check mode: plan again after applying that task`;
