@@ -18,20 +18,11 @@ import { buildReport } from '../src/audit/report.js';
 import type { HostDrift, TaskDrift, TaskStatus } from '../src/audit/schema.js';
 import { unifiedDiff } from '../src/output/diff.js';
 import { launch } from '../test/helpers/browser.js';
-
-/** A small deterministic generator (mulberry32): the same fleet every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../test/helpers/prng.js';
 
 /** A fleet's report: most results in sync, some drifted (a few changed lines of a config), a few failing, skipped, unpredictable or unreachable. */
 export function generatedHosts(hosts: number, tasks: number): Record<string, HostDrift> {
-  const rnd = random(14);
+  const rnd = prng(14);
   const out: Record<string, HostDrift> = {};
   for (let h = 0; h < hosts; h++) {
     const name = `web${String(h + 1).padStart(3, '0')}.example.test`;

@@ -15,20 +15,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/cli.js';
+import { prng } from '../helpers/prng.js';
 
 const seed = Number(process.argv[2] ?? 1);
 const budgetMs = Number(process.argv[3] ?? 30) * 1000;
 const CASE_TIMEOUT_MS = 10_000;
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(s: number): () => number {
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = prng(seed);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
