@@ -17,6 +17,7 @@ import sysctl from './sysctl/index.js';
 import swap from './swap/index.js';
 import lvmSnapshot from './lvm_snapshot/index.js';
 import aoe from './aoe/index.js';
+import libvirtDomain from './libvirt_domain/index.js';
 import service from './service/index.js';
 import packageModule from './package/index.js';
 import user from './user/index.js';
@@ -49,6 +50,7 @@ export const modules: ModuleDef[] = [
   swap,
   lvmSnapshot,
   aoe,
+  libvirtDomain,
   service,
   packageModule,
   apt,

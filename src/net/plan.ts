@@ -229,7 +229,9 @@ function converge(p: Plan, d: Desired): void {
   }
 
   const want = new Set(members(d));
-  for (const m of [...p.w.links.values()].filter((l) => l.master === d.name && !want.has(l.name))) {
+  // Taps (kind tun) are guests' NICs that a hypervisor (libvirt's vnetN) puts on a bridge and
+  // takes off again: a bridge's ports are the host's own links; the guests' stay.
+  for (const m of [...p.w.links.values()].filter((l) => l.master === d.name && !want.has(l.name) && l.kind !== 'tun')) {
     p.nomaster(m);
     p.notes.push(`${m.name} released from ${d.name}`);
   }
