@@ -394,7 +394,7 @@ export const libvirtDomain = defineModule({
         const name = child(parseXml(args.xml), 'name')?.text;
         if (name !== args.name) out.push({ path: ['xml'], message: `its <name> is ${name ?? 'missing'}; it must be the task's name, ${args.name}` });
       } catch (e) {
-        out.push({ path: ['xml'], message: (e as Error).message });
+        out.push({ path: ['xml'], message: `xml: ${(e as Error).message}` });
       }
     }
     if (args.clone_from === args.name) out.push({ path: ['clone_from'], message: 'a domain cannot be a clone of itself' });

@@ -156,3 +156,26 @@ test('the storage modules\' invalid options are refused before the run, each wit
   assert.match(r.stderr, /storage\.yml:7\b.*slot/);
   assert.ok(!existsSync(marker), 'nothing ran');
 });
+
+test('libvirt_domain\'s invalid options are refused before the run, each with its task\'s file:line', async () => {
+  const { dir, marker } = project({
+    'kvm.yml': [
+      '- hosts: all',
+      '  gather_facts: false',
+      '  tasks:',
+      `    - copy: {dest: "MARKER", content: "x"}`,
+      '    - libvirt_domain: { name: web1, xml: "<domain><name>web1</name>", state: running }',
+      '    - libvirt_domain: { name: web2, memory: 512, networks: [{ bridge: br0, network: default }] }',
+      '    - libvirt_domain: { name: web3, state: started }',
+      '    - libvirt_domain: { name: web4, xml: "<domain><name>web4</name></domain>", clone_from: base }',
+      '',
+    ].join('\n'),
+  });
+  const r = await tsplay(['run', 'kvm.yml', '-i', 'hosts.ini'], { cwd: dir });
+  assert.equal(r.code, 5, r.stdout + r.stderr);
+  assert.match(r.stderr, /kvm\.yml:5\b.*not well-formed XML/);
+  assert.match(r.stderr, /kvm\.yml:6\b.*give either bridge or network/);
+  assert.match(r.stderr, /kvm\.yml:7\b.*state/);
+  assert.match(r.stderr, /kvm\.yml:8\b.*xml is the whole definition: give it without clone_from/);
+  assert.ok(!existsSync(marker), 'nothing ran');
+});
