@@ -33,6 +33,9 @@ async function on(command: string): Promise<string> {
   return r.stdout.trim();
 }
 
+/** libvirt's daemons, for a test run alone (kvm-host.yml starts them otherwise); a no-op when they run. */
+const daemons = () => on('/etc/init.d/virtlogd start >/dev/null && /etc/init.d/libvirtd start >/dev/null');
+
 const domstate = (name: string) => on(`virsh -c qemu:///system domstate ${name} | head -n 1`);
 
 before(async () => {
@@ -102,6 +105,7 @@ const LIFE = `- hosts: h1
 test('a domain through every state: defined, running, paused, running, shutdown (destroyed after the timeout), running, destroyed, undefined; each re-run changed=0', { skip, timeout: 300_000 }, async () => {
   const book = join(dir, 'life.yml');
   writeFileSync(book, LIFE);
+  await daemons();
   const steps: [string, string][] = [
     ['defined', 'shut off'],
     ['running', 'running'],
@@ -135,6 +139,7 @@ test('a domain through every state: defined, running, paused, running, shutdown 
 test('check mode after a hand-made memory change shows exactly that XML diff and moves nothing; the run then puts it back', { skip, timeout: 300_000 }, async () => {
   const book = join(dir, 'life.yml');
   writeFileSync(book, LIFE);
+  await daemons();
   assert.equal((await run(book, '-e', 'want=running')).code, 0);
   await on('virsh -c qemu:///system setmaxmem life 131072 --config');
   const before = await on('virsh -c qemu:///system dumpxml --inactive life');
@@ -155,4 +160,21 @@ test('check mode after a hand-made memory change shows exactly that XML diff and
   const after = await run(book, '-e', 'want=running');
   assert.equal(recap(after.stdout).h1!.changed, 0, after.stdout);
   assert.equal((await run(book, '-e', 'want=undefined')).code, 0);
+});
+
+test('a host without libvirt: the task fails naming the packages, and nothing else runs on it', { skip, timeout: 120_000 }, async () => {
+  const book = join(dir, 'life.yml');
+  writeFileSync(book, LIFE);
+  await daemons();
+  // The lab host's / is its own overlay: virsh goes away on this host only.
+  await on('mv /usr/bin/virsh /usr/bin/virsh.away');
+  try {
+    const r = await run(book, '-e', 'want=running');
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, /libvirt_domain life: libvirt is not installed on this host \(no virsh\): install libvirt-daemon-system, libvirt-clients, qemu-system-x86 and qemu-utils/);
+    assert.equal(recap(r.stdout).h1!.failed, 1);
+    assert.equal(await on(`test -e ${IMAGES}/life.qcow2 && echo there`), 'there', 'no disk was made or removed');
+  } finally {
+    await on('mv /usr/bin/virsh.away /usr/bin/virsh');
+  }
 });
