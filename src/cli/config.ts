@@ -41,6 +41,12 @@ export interface Config {
   /** `retry_files_enabled` and `retry_files_save_path`: whether and where the retry file is written (main.ts retryFile). */
   retryFilesEnabled: boolean;
   retryFilesSavePath?: string;
+  /** `vault_password_file`, `vault_identity_list`, `vault_identity`, `vault_encrypt_identity`, `vault_id_match` (src/vault/secrets.ts). */
+  vaultPasswordFile?: string;
+  vaultIdentityList: string[];
+  vaultIdentity: string;
+  vaultEncryptIdentity?: string;
+  vaultIdMatch: boolean;
   /** What Ansible warns about while looking for the file (an ansible.cfg skipped in a world-writable folder). */
   warnings: string[];
 }
@@ -170,6 +176,12 @@ class Settings {
     return r && this.resolve(r.text, r.base);
   }
 
+  /** type list: comma-separated, each part stripped, empty parts dropped. */
+  list(key: string, envName: string): string[] | undefined {
+    const r = this.raw(key, envName, 'defaults');
+    return r?.text.split(',').map((p) => pyStrip(p)).filter((p) => p !== '');
+  }
+
   /** type pathlist: comma-separated, each part stripped. */
   pathList(key: string, envName: string): string[] | undefined {
     const r = this.raw(key, envName, 'defaults');
@@ -212,6 +224,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     becomeMethod,
     retryFilesEnabled: s.boolean('retry_files_enabled', 'ANSIBLE_RETRY_FILES_ENABLED') ?? false,
     retryFilesSavePath: s.path('retry_files_save_path', 'ANSIBLE_RETRY_FILES_SAVE_PATH'),
+    vaultPasswordFile: s.path('vault_password_file', 'ANSIBLE_VAULT_PASSWORD_FILE'),
+    vaultIdentityList: s.list('vault_identity_list', 'ANSIBLE_VAULT_IDENTITY_LIST') ?? [],
+    vaultIdentity: s.string('vault_identity', 'ANSIBLE_VAULT_IDENTITY') ?? 'default',
+    vaultEncryptIdentity: s.string('vault_encrypt_identity', 'ANSIBLE_VAULT_ENCRYPT_IDENTITY'),
+    vaultIdMatch: s.boolean('vault_id_match', 'ANSIBLE_VAULT_ID_MATCH') ?? false,
     warnings,
   };
 }

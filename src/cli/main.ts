@@ -27,6 +27,7 @@ import { showPlan } from '../plan/show.js';
 import { VERSION } from './version.js';
 import { gatherAll } from './facts.js';
 import { registerRender } from './render.js';
+import { registerVault } from './vault.js';
 import { type Listing, listPlaybooks } from './list.js';
 import { moduleDoc, moduleList, modulesMarkdown } from './modules-doc.js';
 import { collect, inventorySource, outputOptions, selectionOptions } from './options.js';
@@ -259,6 +260,7 @@ export function program(): Command {
     .action((file: string) => void process.stdout.write(showPlan(readPlan(file), process.cwd())));
 
   registerRender(prog, prepare);
+  registerVault(prog, readConfig);
 
   prog
     .command('inventory')

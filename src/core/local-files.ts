@@ -10,7 +10,7 @@ import { Value } from '@sinclair/typebox/value';
 import { UserError } from './errors.js';
 
 /** Written beside (a name of this process's own), then renamed: a reader never sees half a file. `mode` is set whatever the umask. */
-export function writeAtomic(path: string, text: string, mode?: number): void {
+export function writeAtomic(path: string, text: string | Uint8Array, mode?: number): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, text, mode === undefined ? undefined : { mode });
