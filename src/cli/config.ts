@@ -176,10 +176,10 @@ class Settings {
     return r && this.resolve(r.text, r.base);
   }
 
-  /** type list: comma-separated, each part stripped, empty parts dropped. */
+  /** type list: comma-separated, each part stripped and unquoted. */
   list(key: string, envName: string): string[] | undefined {
     const r = this.raw(key, envName, 'defaults');
-    return r?.text.split(',').map((p) => pyStrip(p)).filter((p) => p !== '');
+    return r?.text.split(',').map((p) => unquote(pyStrip(p)));
   }
 
   /** type pathlist: comma-separated, each part stripped. */
@@ -228,7 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     vaultIdentityList: s.list('vault_identity_list', 'ANSIBLE_VAULT_IDENTITY_LIST') ?? [],
     vaultIdentity: s.string('vault_identity', 'ANSIBLE_VAULT_IDENTITY') ?? 'default',
     vaultEncryptIdentity: s.string('vault_encrypt_identity', 'ANSIBLE_VAULT_ENCRYPT_IDENTITY'),
-    vaultIdMatch: s.boolean('vault_id_match', 'ANSIBLE_VAULT_ID_MATCH') ?? false,
+    // Untyped in base.yml: Ansible tests the string, so any non-empty value (even "no") means yes.
+    vaultIdMatch: (s.string('vault_id_match', 'ANSIBLE_VAULT_ID_MATCH') ?? '') !== '',
     warnings,
   };
 }

@@ -42,6 +42,11 @@ const DEFAULTS = (home: string): Omit<Config, 'file'> => ({
   becomeMethod: 'sudo',
   retryFilesEnabled: false,
   retryFilesSavePath: undefined,
+  vaultPasswordFile: undefined,
+  vaultIdentityList: [],
+  vaultIdentity: 'default',
+  vaultEncryptIdentity: undefined,
+  vaultIdMatch: false,
   warnings: [],
 });
 
@@ -61,6 +66,11 @@ test('every setting of ./ansible.cfg, typed and resolved as Ansible does; unknow
     becomeMethod: 'sudo',
     retryFilesEnabled: true,
     retryFilesSavePath: join(BASIC, 'retry'),
+    vaultPasswordFile: `${env.HOME}/.vault_pass`,
+    vaultIdentityList: ['dev@~/dev-pass', 'prod@prompt'],
+    vaultIdentity: 'ops',
+    vaultEncryptIdentity: 'prod',
+    vaultIdMatch: true,
     warnings: [],
   });
 });
@@ -153,7 +163,7 @@ test('a malformed file, a bad number or an unsupported become_method is an error
 const skip = spawnSync('ansible-config', ['--version']).status === 0 ? false : 'ansible-core not installed';
 
 /** Ansible's names of tsplay's settings, and tsplay's value where Ansible's default is not tsplay's. */
-const ORACLE: Record<string, [keyof Config, unknown?]> = {
+const ORACLE: Record<string, [keyof Config, unknown?] | [keyof Config, unknown, (v: unknown) => unknown]> = {
   CONFIG_FILE: ['file'],
   DEFAULT_HOST_LIST: ['inventory', undefined],
   DEFAULT_ROLES_PATH: ['rolesPath'],
@@ -167,6 +177,12 @@ const ORACLE: Record<string, [keyof Config, unknown?]> = {
   DEFAULT_BECOME_METHOD: ['becomeMethod'],
   RETRY_FILES_ENABLED: ['retryFilesEnabled'],
   RETRY_FILES_SAVE_PATH: ['retryFilesSavePath'],
+  DEFAULT_VAULT_PASSWORD_FILE: ['vaultPasswordFile'],
+  DEFAULT_VAULT_IDENTITY_LIST: ['vaultIdentityList'],
+  DEFAULT_VAULT_IDENTITY: ['vaultIdentity'],
+  DEFAULT_VAULT_ENCRYPT_IDENTITY: ['vaultEncryptIdentity'],
+  // Ansible keeps the string and tests its truth.
+  DEFAULT_VAULT_ID_MATCH: ['vaultIdMatch', false, (v) => Boolean(v)],
 };
 
 function ansibleConfig(env: Record<string, string>, cwd: string): Record<string, unknown> {
@@ -175,7 +191,7 @@ function ansibleConfig(env: Record<string, string>, cwd: string): Record<string,
   const got: Record<string, unknown> = {};
   for (const { name, origin, value } of JSON.parse(r.stdout) as { name: string; origin: string; value: unknown }[]) {
     const map = ORACLE[name];
-    if (map) got[map[0]] = origin === 'default' && map.length > 1 ? map[1] : (value ?? undefined);
+    if (map) got[map[0]] = map[2] ? map[2](value) : origin === 'default' && map.length > 1 ? map[1] : (value ?? undefined);
   }
   return got;
 }
@@ -183,7 +199,7 @@ function ansibleConfig(env: Record<string, string>, cwd: string): Record<string,
 test('ansible-config dump reads the same values from the same files and variables', { skip }, () => {
   const cases: [string, Record<string, string>, string][] = [
     ['./ansible.cfg', { TSPLAY_TEST_DIR: '/data' }, BASIC],
-    ['variables over the file', { TSPLAY_TEST_DIR: '/data', ANSIBLE_FORKS: '', ANSIBLE_INVENTORY: 'a.ini, b', ANSIBLE_ROLES_PATH: 'r1::~/r2', ANSIBLE_HOST_KEY_CHECKING: 'maybe', ANSIBLE_BECOME_USER: '"quoted"' }, BASIC],
+    ['variables over the file', { TSPLAY_TEST_DIR: '/data', ANSIBLE_FORKS: '', ANSIBLE_INVENTORY: 'a.ini, b', ANSIBLE_ROLES_PATH: 'r1::~/r2', ANSIBLE_HOST_KEY_CHECKING: 'maybe', ANSIBLE_BECOME_USER: '"quoted"', ANSIBLE_VAULT_ID_MATCH: '', ANSIBLE_VAULT_IDENTITY_LIST: 'a@x, "b@y"' }, BASIC],
     ['ANSIBLE_CONFIG as a file', { ANSIBLE_CONFIG: join(FIX, 'file.cfg') }, BASIC],
     ['ANSIBLE_CONFIG as a folder', { ANSIBLE_CONFIG: 'dir' }, FIX],
     ['no file', {}, tmp('none')],
