@@ -12,7 +12,6 @@ import { asText, filesProbe, planFile, probedFile, sha1 } from '../../src/core/f
 import { defineModule, type ExecResult, type Plan, type RenderedFile } from '../../src/core/module.js';
 import { type FileStat, parseUmask, probeOutput, UMASK_LINE } from '../../src/core/probe.js';
 import { lines, raw, type Shell, sh } from '../../src/core/sh.js';
-import { refuseVaulted } from '../../src/core/text.js';
 
 /** What copy and template have in common once prepare() has run: copy's arguments (template's are a subset). */
 export type CopyLike = Static<typeof schema>;
@@ -64,7 +63,6 @@ export async function readSource(
     if (code === 'EISDIR') throw new Error(`src ${src} is a directory: copying directories is not supported, copy each file`);
     throw new Error(`cannot read src ${path}: ${code ?? (e as Error).message}`);
   }
-  refuseVaulted(bytes, path);
   return { bytes, path };
 }
 

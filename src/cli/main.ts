@@ -25,9 +25,10 @@ import { plan } from './plan.js';
 import { applyPlan, readPlan } from '../plan/apply.js';
 import { showPlan } from '../plan/show.js';
 import { VERSION } from './version.js';
+import type { VaultOptions } from '../vault/secrets.js';
 import { gatherAll } from './facts.js';
 import { registerRender } from './render.js';
-import { registerVault } from './vault.js';
+import { activateVault, registerVault, vaultOptions } from './vault.js';
 import { type Listing, listPlaybooks } from './list.js';
 import { moduleDoc, moduleList, modulesMarkdown } from './modules-doc.js';
 import { collect, inventorySource, outputOptions, selectionOptions } from './options.js';
@@ -115,7 +116,7 @@ function positiveInt(name: string, v: string): number {
 }
 
 /** Options shared by the commands that run playbooks (run, audit). */
-interface RunOptions extends ConnOptions {
+interface RunOptions extends ConnOptions, VaultOptions {
   limit?: string;
   check?: boolean;
   diff?: boolean;
@@ -135,6 +136,7 @@ interface RunOptions extends ConnOptions {
  */
 async function prepare(playbooks: string[], o: RunOptions, only: { listOnly?: boolean; syntaxCheck?: boolean } = {}) {
   const config = readConfig();
+  await activateVault(o, config);
   const sources = inventorySources(o.inventory, config);
   const inventory = await loadInventory(sources);
   const templar = new Templar();
@@ -295,14 +297,15 @@ export function program(): Command {
     process.exitCode = Object.keys(res.unreachable).length ? 4 : 0;
   });
 
-  prog
-    .command('validate')
+  vaultOptions(prog
+    .command('validate'))
     .description('parse, schema-check and template-check playbooks without connecting to any host')
     .argument('<playbook...>')
     .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
     .option('-e, --extra-vars <vars>', 'extra variables', collect, [])
     .action(async (playbooks: string[], o) => {
       const config = readConfig();
+      await activateVault(o, config);
       const inventory = await loadInventory(inventorySources(o.inventory, config));
       const books = collectErrors(playbooks.map((p) => () => loadPlaybook(p, playbookOptions(config))));
       for (const dir of new Set(books.map((b) => b.dir))) await inventory.addVarsDirs(dir);

@@ -1,13 +1,14 @@
 /** Command-line options and arguments that several commands share (run, audit, plan, render). */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { vaultOptions } from './vault.js';
 
 export const collect = (v: string, prev: string[]) => prev.concat(v);
 export const count = (_: string, prev: number) => prev + 1;
 
 /** Which hosts, variables and tasks: `verb` says what the command does with the tasks it keeps. */
 export function selectionOptions(cmd: Command, verb: string): Command {
-  return cmd
+  return vaultOptions(cmd)
     .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
     .option('-l, --limit <pattern>', 'further limit the hosts with a pattern')
     .option('-e, --extra-vars <vars>', 'k=v, @file.yml or a JSON mapping (repeatable, always win)', collect, [])

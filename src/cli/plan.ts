@@ -6,7 +6,9 @@
  */
 import { resolve } from 'node:path';
 import { sourceHash } from '../audit/report.js';
+import { UserError } from '../core/errors.js';
 import { writeAtomic } from '../core/local-files.js';
+import { mask } from '../vault/taint.js';
 import type { RunSettings } from '../executor/context.js';
 import { Runner } from '../executor/index.js';
 import type { Inventory } from '../inventory/index.js';
@@ -47,7 +49,10 @@ export async function plan(playbooks: string[], inventory: Inventory, templar: T
     hosts,
   };
   const path = resolve(o.output);
-  writeAtomic(path, JSON.stringify(file, null, 2) + '\n', 0o600);
+  const text = JSON.stringify(file, null, 2) + '\n';
+  // A plan holds the scripts apply runs: masked, they would write ******** to the hosts.
+  if (mask(text) !== text) throw new UserError('the plan would hold values decrypted from a vault: saved plans do not carry secrets', undefined, 'use tsplay run (--check --diff shows the changes, masked)');
+  writeAtomic(path, text, 0o600);
   const all = Object.values(hosts);
   const toChange = all.reduce((n, h) => n + h.entries.filter((e) => e.apply !== null).length, 0);
   const unplannable = all.reduce((n, h) => n + h.entries.filter((e) => e.unplannable).length, 0);

@@ -11,9 +11,12 @@ import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { UserError } from '../core/errors.js';
 import { writeAtomic } from '../core/local-files.js';
+import { setVault } from '../vault/context.js';
 import { isVault } from '../vault/format.js';
-import { loadSecrets, type Prompter, Vault, type VaultConfig, type VaultOptions } from '../vault/secrets.js';
+import { maskStandardStreams } from '../vault/taint.js';
 import { collect } from './options.js';
+import { loadSecrets, type Prompter, Vault, type VaultConfig, type VaultOptions } from '../vault/secrets.js';
+
 
 /**
  * A password read at the terminal with echo off (raw mode: the terminal shows nothing typed),
@@ -50,7 +53,7 @@ export const terminalPrompt: Prompter = (question) =>
     input.resume();
   });
 
-/** The options every action takes, as ansible-vault's. */
+/** The options every action takes, as ansible-vault's (and run, audit, plan, render and validate). */
 export function vaultOptions(cmd: Command): Command {
   return cmd
     .option('--vault-id <id>', 'a vault id: LABEL@FILE, LABEL@prompt, or FILE (repeatable)', collect, [])
@@ -70,6 +73,15 @@ interface Opts extends VaultOptions {
   name?: string[];
   stdinName?: string;
   prompt?: boolean;
+}
+
+/**
+ * Before a run reads anything: the vault its loaders decrypt with (a password asked for, a
+ * script run, now), and stdout and stderr masked for what they decrypt.
+ */
+export async function activateVault(o: Opts, config: VaultConfig, prompt: Prompter = terminalPrompt): Promise<void> {
+  setVault(await openVault(o, config, prompt));
+  maskStandardStreams();
 }
 
 async function openVault(o: Opts, config: VaultConfig, prompt: Prompter): Promise<Vault> {

@@ -4,6 +4,7 @@
  * named in messages as the user would type them.
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mask } from '../vault/taint.js';
 import { dirname, isAbsolute, relative } from 'node:path';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -13,7 +14,8 @@ import { UserError } from './errors.js';
 export function writeAtomic(path: string, text: string | Uint8Array, mode?: number): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, mode === undefined ? undefined : { mode });
+  // Reports, state and cache files show no vaulted value, as the output does not.
+  writeFileSync(tmp, typeof text === 'string' ? mask(text) : text, mode === undefined ? undefined : { mode });
   if (mode !== undefined) chmodSync(tmp, mode);
   renameSync(tmp, path);
 }

@@ -57,12 +57,3 @@ export async function readTextFile(file: string): Promise<string> {
   }
   return decodeUtf8(buf, file);
 }
-
-const VAULT_HEADER = Buffer.from('$ANSIBLE_VAULT;');
-
-/** Vault-encrypted content is refused until tsplay decrypts it: deployed as it is, it would be ciphertext. */
-export function refuseVaulted(bytes: Buffer, file: string): void {
-  if (bytes.subarray(0, VAULT_HEADER.length).equals(VAULT_HEADER)) {
-    throw new UserError('vault-encrypted files are not supported by tsplay yet: it would deploy the ciphertext', { file, line: 1 }, `decrypt it with ansible-vault decrypt ${file}`);
-  }
-}

@@ -5,6 +5,7 @@ import type { ControllerContext } from '../core/module.js';
 import { checkArgs } from '../playbook/args.js';
 import { findSource, sourceCandidates } from '../playbook/files.js';
 import type { Task } from '../playbook/types.js';
+import { openFileBytes } from '../vault/context.js';
 import { condition } from './conditions.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './host.js';
@@ -32,7 +33,8 @@ export function controller(ctx: PlayContext, h: HostState, vars: Vars, task: Tas
       if (!found) throw new UserError(`could not find '${name}' in ${sourceCandidates(ctx.play.dir, kind, name, task.role?.path).join(' or ')}`, task.pos);
       return found;
     },
-    readFile: (p) => readFile(p),
+    // copy and template sources may be vaults (Ansible's decrypt: true): decrypted here, tainted.
+    readFile: async (p) => openFileBytes(await readFile(p), p),
     render: (text, file) => ctx.templar.render(text, vars, file ? { file } : task.pos),
     evaluate: (expr) => ctx.templar.evaluate(expr, vars, task.pos),
     condition: (expr) => condition(ctx, task, expr, vars),

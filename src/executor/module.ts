@@ -5,6 +5,7 @@
  */
 import type { ControllerContext, ExecResult, Facts, ModuleDef, Plan } from '../core/module.js';
 import { compileSteps } from '../core/script.js';
+import { mask } from '../vault/taint.js';
 import { raw } from '../core/sh.js';
 import { factsScript, factVars, parseFacts } from '../facts/index.js';
 import { refreshFacts } from '../facts/subsets.js';
@@ -82,6 +83,11 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
     if (cc.check && plan.unpredictable && plan.steps.length > 0) return { ...skipped({ msg: 'skipped, running in check mode' }), unpredictable: true };
     const extra = module.result ? module.result(args, state, undefined) : {};
     return { status: willChange ? 'changed' : 'ok', result: { changed: willChange, ...base, ...extra, ...(plan.reason ? { msg: plan.reason } : {}) }, diff: plan.diff };
+  }
+  // Scripts travel on stdin, but a program's own arguments are readable by every user of the
+  // host while it runs (/proc/PID/cmdline): say so when one holds a vaulted value.
+  if (plan.steps.some((s) => s.kind === 'exec' && s.argv.some((a) => mask(a) !== a))) {
+    ctx.emit({ kind: 'warning', msg: `${task.name ?? module.name} on ${h.name}: a program's arguments hold a vaulted value, which any user of the host can read while it runs; give it on stdin (the stdin option) or in the environment (environment:, or shell, whose command line travels there)` });
   }
   // Whatever was probed ahead may be stale once anything is applied.
   on.probes.clear({ keepLookingAhead: servedFromCache || !probe?.text });

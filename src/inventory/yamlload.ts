@@ -6,6 +6,9 @@
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
 import { UserError } from '../core/errors.js';
+import { openVaulted } from '../vault/context.js';
+import { isVault } from '../vault/format.js';
+import { taintStrings } from '../vault/taint.js';
 
 function pyInt(text: string): number {
   let v = text.replace(/_/g, '');
@@ -49,19 +52,25 @@ const PYYAML_TAGS: ScalarTag[] = [
   { tag: 'tag:yaml.org,2002:null', default: true, test: /^(?:~|null|Null|NULL|)$/, resolve: () => null },
   // `!unsafe` marks text Ansible must not template; tsplay keeps it as a plain string.
   { tag: '!unsafe', resolve: (s) => s },
-  {
-    tag: '!vault',
-    resolve: (s, onError) => {
-      onError('vault-encrypted values (!vault) are not supported by tsplay');
-      return s;
-    },
-  },
 ];
+
+/** `!vault |` values: decrypted with the run's vault (src/vault/context.ts) as they are read; a failure is the node's error. */
+const VAULT_TAG: ScalarTag = {
+  tag: '!vault',
+  resolve: (s, onError) => {
+    try {
+      return openVaulted(s, 'this !vault value');
+    } catch (e) {
+      onError((e as Error).message);
+      return s;
+    }
+  },
+};
 
 const REPLACED = new Set(['tag:yaml.org,2002:bool', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:null', 'tag:yaml.org,2002:timestamp']);
 
 function pythonTags(tags: Tags): Tags {
-  return [...tags.filter((t) => typeof t === 'string' || !REPLACED.has(t.tag)), ...PYYAML_TAGS];
+  return [...tags.filter((t) => typeof t === 'string' || !REPLACED.has(t.tag)), ...PYYAML_TAGS, VAULT_TAG];
 }
 
 export interface LoadedYaml {
@@ -134,9 +143,9 @@ function checkShape(doc: Document.Parsed, pos: LoadedYaml['pos']): void {
 
 /** Parses one YAML (or JSON) document with Ansible's typing; throws UserError on any problem. */
 export function loadYamlDocument(text: string, file: string): LoadedYaml {
-  if (text.startsWith('$ANSIBLE_VAULT;')) {
-    throw new UserError('vault-encrypted files are not supported by tsplay', { file, line: 1 }, 'decrypt the file with ansible-vault decrypt');
-  }
+  // A vaulted file is read as its plaintext, every string of which is then a secret.
+  const vaulted = isVault(text);
+  if (vaulted) text = openVaulted(text, file, { file, line: 1 });
   const lineCounter = new LineCounter();
   // Ansible's DataLoader tries json.loads before YAML, so JSON numbers such as 1e5 stay numbers.
   const options = isJson(text)
@@ -170,6 +179,7 @@ export function loadYamlDocument(text: string, file: string): LoadedYaml {
   }
   const doc = list[0] ?? null;
   if (doc) checkShape(doc, pos);
+  if (doc && vaulted) taintStrings(doc.toJS({ maxAliasCount: -1 }));
   const toJS = (node: unknown): unknown => {
     if (node === null || node === undefined) return null;
     if (doc && (isAlias(node) || isMap(node) || isScalar(node) || (node as Node).toJS)) return (node as Node).toJS(doc, { maxAliasCount: -1 });

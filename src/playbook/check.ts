@@ -13,7 +13,8 @@ import type { Templar } from '../template/index.js';
 import { type Play, type Playbook, type Task, tasksOf } from './types.js';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { decodeUtf8, refuseVaulted } from '../core/text.js';
+import { decodeUtf8 } from '../core/text.js';
+import { openFileBytes } from '../vault/context.js';
 import { findSource } from './files.js';
 import { loadYamlFile, posAt, posOf } from './yaml.js';
 
@@ -145,8 +146,8 @@ function checkSource(t: Task, dir: string, templar: Templar): void {
   if (!kind || typeof src !== 'string' || templar.isTemplated(src)) return;
   const file = findSource(dir, kind, src, t.role?.path);
   if (!file || !statSync(file).isFile()) return; // the task says so itself when it runs
-  const bytes = readFileSync(file);
-  refuseVaulted(bytes, file);
+  // A vaulted source opens here, before any host is contacted: a wrong password stops the run.
+  const bytes = openFileBytes(readFileSync(file), file);
   if (kind === 'templates') templar.compileCheck(decodeUtf8(bytes, file), { file });
 }
 

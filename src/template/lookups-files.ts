@@ -8,17 +8,17 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import { boolean } from '../py/bool.js';
-import { decodeUtf8, refuseVaulted } from '../core/text.js';
+import { decodeUtf8 } from '../core/text.js';
+import { openFileBytes } from '../vault/context.js';
 import { loopItems } from '../playbook/loops.js';
 import { pyStrip, splitlines } from './methods.js';
 import { fail, isMapping, pyRepr, pyStr, typeName } from './pyvalues.js';
 import { findFile, searched, termText, type Plugin } from './lookups.js';
 
-/** A found file's text; a vault-encrypted one is refused rather than handed out as ciphertext. */
+/** A found file's text; a vault-encrypted one decrypted (tainted), as Ansible's lookups do. */
 function readText(path: string): string {
   try {
-    const bytes = readFileSync(path);
-    refuseVaulted(bytes, path);
+    const bytes = openFileBytes(readFileSync(path), path);
     return decodeUtf8(bytes, path);
   } catch (e) {
     fail(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);

@@ -67,7 +67,7 @@ describe('errors name the file and line', () => {
     ['host-vars-str.yml', 'all:\n  hosts:\n    h1: text\n', 'hosts', 3, /expected a dictionary of variables/],
     ['two-docs.yml', 'all:\n  hosts:\n---\nall: {}\n', 'hosts', 3, /single document/],
     ['plugin.yml', 'plugin: aws_ec2\nregions: [x]\n', 'hosts', 1, /inventory plugin configuration files are not supported/],
-    ['vault.yml', '$ANSIBLE_VAULT;1.1;AES256\n3031\n', 'hosts', 1, /vault-encrypted files/],
+    ['vault.yml', '$ANSIBLE_VAULT;1.1;AES256\n3031\n', 'hosts', 1, /vault\.yml is vaulted \(vault id default\) and no vault password was given/],
     ['script', '#!/bin/sh\necho {}\n', 'hosts', 1, /dynamic inventory scripts/],
     ['broken-yaml-noext', 'all:\n  hosts:\n    h1: {a: 1\n', 'hosts', 4, /./],
   ];

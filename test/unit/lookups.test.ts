@@ -80,9 +80,9 @@ describe('file and template', () => {
     assert.equal(value("{{ lookup('file', 'beside.txt') }}"), '\t text');
     assert.equal(value("{{ lookup('file', 'beside.txt', lstrip=True, rstrip='no') }}"), 'text \n\n');
   });
-  it('refuses a list term and vault-encrypted files', () => {
+  it('refuses a list term, and a vaulted file without a vault password', () => {
     assert.equal(failure("{{ lookup('file', ['both.txt']) }}"), "the file lookup expects strings, got ['both.txt']");
-    assert.match(failure("{{ lookup('file', 'vaulted.txt') }}"), /^cannot read \S+vaulted.txt: vault-encrypted files are not supported/);
+    assert.match(failure("{{ lookup('file', 'vaulted.txt') }}"), /^cannot read \S+vaulted.txt: \S+vaulted.txt is vaulted \(vault id default\) and no vault password was given/);
   });
   it('renders a template with the variables, template_path and template_vars, to a native value as Ansible does', () => {
     assert.equal(value("{{ lookup('template', 'where.j2') }}"), 'where.j2 where.j2 1\n');
