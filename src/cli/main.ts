@@ -264,15 +264,17 @@ export function program(): Command {
   registerRender(prog, prepare);
   registerVault(prog, readConfig);
 
-  prog
-    .command('inventory')
-    .description('show the inventory as ansible-inventory does')
+  vaultOptions(prog
+    .command('inventory'))
+    .description('show the inventory as ansible-inventory does (vaulted values masked)')
     .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
     .option('--list', 'all hosts and groups as JSON (ansible-inventory --list shape)')
     .option('--graph', 'the group tree')
     .option('--host <name>', 'one host\'s variables as JSON')
     .action(async (o) => {
-      const inv = await loadInventory(inventorySources(o.inventory, readConfig()));
+      const config = readConfig();
+      await activateVault(o, config);
+      const inv = await loadInventory(inventorySources(o.inventory, config));
       if (o.host) {
         if (!inv.hosts.has(o.host)) throw new UserError(`host '${o.host}' is not in the inventory`);
         process.stdout.write(JSON.stringify(inv.hostVars(o.host), null, 4) + '\n');
@@ -281,14 +283,15 @@ export function program(): Command {
     });
 
   connectionOptions(
-    prog
-      .command('facts')
+    vaultOptions(prog
+      .command('facts'))
       .description('gather facts from hosts and print them as JSON')
       .argument('<pattern>', 'host pattern')
       .option('-i, --inventory <source>', 'inventory file or folder (repeatable)', collect, [])
       .option('--cache <dir>', 'write them there instead, one JSON file per host (Ansible\'s jsonfile fact cache), for tsplay render --facts-cache'),
   ).action(async (pattern: string, o) => {
     const config = readConfig();
+    await activateVault(o, config);
     const inv = await loadInventory(inventorySources(o.inventory, config));
     const cache = o.cache === undefined ? undefined : resolve(o.cache);
     const res = await gatherAll(inv, pattern, forks(o, config), transportSettings(o, config), cache);
