@@ -7,6 +7,7 @@
  */
 import { bindArgs, splitArgs } from './callargs.js';
 import { NativeText, Undef, norm, pyTruthy } from './pyvalues.js';
+import { hasSecrets, mask, taint } from '../vault/taint.js';
 
 /** What a template evaluation can ask of the Templar that runs it. */
 export interface Session {
@@ -60,7 +61,18 @@ const STRING_TYPE_FILTERS = new Set(['string', 'to_json', 'to_nice_json', 'to_ya
 /** `value | name(args)`: `raw` starts with the filtered value. */
 export function callFilter(s: Session, name: string, raw: unknown[]): unknown {
   const out = invoke('filter', FILTERS, name, raw, s);
+  taintDerived(raw, out);
   return STRING_TYPE_FILTERS.has(name) && typeof out === 'string' ? new NativeText(out) : out;
+}
+
+/**
+ * A filter's text made from a vaulted value no longer holding it as it is (`upper`,
+ * `b64encode`, `regex_replace`...) is a secret of its own, masked as the value is
+ * (src/vault/taint.ts); one that still holds it is masked where it holds it.
+ */
+function taintDerived(raw: unknown[], out: unknown): void {
+  if (!hasSecrets() || typeof out !== 'string' || mask(out) !== out) return;
+  if (raw.some((v) => typeof v === 'string' && mask(v) !== v)) taint(out);
 }
 
 /** `value is name(args)`, as a boolean. */
