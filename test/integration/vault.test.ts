@@ -122,3 +122,28 @@ test('rekey moves files to a new password and vault id; --ask-vault-pass reads t
   assert.match(screen.screen, /users: \[alice, bob\]/);
   assert.doesNotMatch(screen.screen, /prod-only/, 'the password is not echoed');
 });
+
+test('a playbook reads what ansible-vault wrote: an encrypt_string value in vars and a whole vaulted -e @file, with two vault ids', { skip }, async () => {
+  const inline = ansibleVault('encrypt_string', '--vault-id', 'dev@pw', 'from-ansible-inline', '--name', 'inline_secret');
+  assert.equal(inline.code, 0, inline.stderr);
+  writeFileSync(p('play-vars.yml'), inline.stdout);
+  writeFileSync(p('extra.yml'), 'extra_secret: from-ansible-file\n');
+  assert.equal(ansibleVault('encrypt', 'extra.yml', '--vault-id', 'prod@prod-pw').code, 0);
+  writeFileSync(p('hosts.ini'), 'local1 ansible_connection=local\n');
+  writeFileSync(
+    p('read.yml'),
+    `- hosts: all
+  gather_facts: false
+  vars_files: [play-vars.yml]
+  tasks:
+    - assert:
+        that: [inline_secret == 'from-ansible-inline', extra_secret == 'from-ansible-file']
+    - copy: { content: "{{ inline_secret }} {{ extra_secret }}\\n", dest: "${p('written.txt')}" }
+`,
+  );
+  const r = await tsplay(['run', 'read.yml', '-i', 'hosts.ini', '-e', '@extra.yml', '--vault-id', 'dev@pw', '--vault-id', 'prod@prod-pw', '--diff'], { cwd: dir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(readFileSync(p('written.txt'), 'utf8'), 'from-ansible-inline from-ansible-file\n');
+  assert.ok(!r.stdout.includes('from-ansible'), r.stdout);
+  assert.match(r.stdout, /\+\*{8} \*{8}/);
+});
