@@ -104,6 +104,8 @@ function probe(args: Args): Shell {
   const name = args.name;
   const paths = imagePaths(args);
   return lines(
+    // virsh translates its states and headers: read them in English.
+    sh`LC_ALL=C; export LC_ALL`,
     sh`if ! command -v virsh >/dev/null 2>&1; then echo virsh=missing; exit 0; fi`,
     sh`command -v qemu-img >/dev/null 2>&1 && echo qemuimg=yes; [ -e /dev/kvm ] && echo kvm=yes`,
     sh`out=$(virsh -c ${uri} list --all 2>&1); printf 'listrc=%s\\nlist=%s\\n' "$?" "$(printf '%s' "$out" | base64 -w0)"`,
@@ -236,7 +238,7 @@ function createImage(path: string, format: string, size: string | number | undef
 
 /** Graceful shutdown, then destroy after t seconds: prints the mark when it had to destroy. */
 const SHUTDOWN = [
-  'uri=$1 name=$2 t=$3',
+  'uri=$1 name=$2 t=$3; LC_ALL=C; export LC_ALL',
   'virsh -c "$uri" shutdown "$name" >/dev/null || exit 1',
   'i=0',
   'while [ "$(virsh -c "$uri" domstate "$name" 2>/dev/null | head -n 1)" != "shut off" ]; do',
@@ -360,7 +362,7 @@ function plan(args: Args, st: DomainState): Plan {
   result.state = state;
   if (now !== state) diff.push({ path: `libvirt domain ${name} state`, before: `${now}\n`, after: `${state}\n` });
   if (!steps.length) return { steps, reason: `${name} is ${now}${args.autostart ? ' and starts with the host' : ''}`, result };
-  steps.push({ kind: 'exec', argv: ['sh', '-c', `echo ${DOMAINS_MARK}; virsh -c "$1" list --all`, 'list', args.uri ?? 'qemu:///system'] });
+  steps.push({ kind: 'exec', argv: ['sh', '-c', `echo ${DOMAINS_MARK}; LC_ALL=C virsh -c "$1" list --all`, 'list', args.uri ?? 'qemu:///system'] });
   return { steps, diff, reason: reasons.join('; '), result };
 }
 
