@@ -47,12 +47,16 @@ export function launchJob(id: string, script: Shell, seconds: number): Shell {
   );
 }
 
-/** Prints the job's state: `missing`, `running DIR`, or `finished RC [timedout] DIR` then stdout, the marker, stderr. */
-export function jobStatus(id: string, marker: string, removeWhenDone = false): Shell {
+/**
+ * Prints the job's state: `missing`, `running DIR` (then, with `tail`, the last `tail` bytes of
+ * its stderr and of its stdout: how a long job shows its progress), or `finished RC [timedout]
+ * DIR` then stdout, the marker, stderr.
+ */
+export function jobStatus(id: string, marker: string, removeWhenDone = false, tail = 0): Shell {
   return lines(
     sh`d=${DIR}/${id}`,
     sh`if [ ! -d "$d" ]; then echo missing; exit 0; fi`,
-    sh`if [ ! -f "$d/rc" ]; then echo "running $d"; exit 0; fi`,
+    tail > 0 ? sh`if [ ! -f "$d/rc" ]; then echo "running $d"; tail -c ${tail} "$d/stderr"; echo; tail -c ${tail} "$d/stdout"; exit 0; fi` : sh`if [ ! -f "$d/rc" ]; then echo "running $d"; exit 0; fi`,
     sh`if [ -f "$d/timedout" ]; then to=timedout; else to=-; fi`,
     sh`echo "finished $(cat "$d/rc") $to $d"`,
     sh`cat "$d/stdout"; printf '\n%s\n' ${marker}; cat "$d/stderr"`,
@@ -62,7 +66,7 @@ export function jobStatus(id: string, marker: string, removeWhenDone = false): S
 
 export type JobState =
   | { state: 'missing' }
-  | { state: 'running'; dir: string }
+  | { state: 'running'; dir: string; tail?: string }
   | { state: 'finished'; dir: string; timedOut: boolean; result: ExecResult };
 
 export function parseJobStatus(out: string, marker: string): JobState {
@@ -70,7 +74,7 @@ export function parseJobStatus(out: string, marker: string): JobState {
   const head = (nl < 0 ? out : out.slice(0, nl)).trim();
   const m = /^(missing|running|finished)(?: (-?\d+) (timedout|-))?(?: (.*))?$/.exec(head);
   if (!m || m[1] === 'missing') return { state: 'missing' };
-  if (m[1] === 'running') return { state: 'running', dir: m[4] ?? '' };
+  if (m[1] === 'running') return nl < 0 || nl === out.length - 1 ? { state: 'running', dir: m[4] ?? '' } : { state: 'running', dir: m[4] ?? '', tail: out.slice(nl + 1) };
   const body = out.slice(nl + 1);
   const at = body.lastIndexOf(`\n${marker}\n`);
   const stdout = at < 0 ? body : body.slice(0, at);

@@ -80,6 +80,29 @@ export interface Plan {
   facts?: Facts;
   /** The steps may cut tsplay off the host: apply them under an automatic rollback (src/executor/guard.ts). */
   guard?: Guard;
+  /**
+   * The steps take minutes (a disk image): the executor runs them as a background job on the
+   * host, which outlives a dropped SSH connection, and polls it, reporting the module's
+   * progress() of the job's output as it goes. Check mode still stops before anything runs.
+   */
+  detached?: Detached;
+}
+
+/** How a long plan runs detached (see Plan.detached). */
+export interface Detached {
+  /** Seconds before the job is ended and the task fails. */
+  seconds: number;
+  /** Seconds between two looks at the job (default 5). */
+  poll?: number;
+}
+
+/** How far a detached job got, as a module reads it from the job's output. */
+export interface Progress {
+  percent: number;
+  /** As the tool prints it (`1.23GB/min`). */
+  rate?: string;
+  /** What it is at (`/dev/vdd1`). */
+  text?: string;
 }
 
 /**
@@ -199,6 +222,8 @@ export interface ModuleDef<A = any, S = any> {
    * NotRenderable when what the task writes depends on the host.
    */
   renders?(args: A, facts: Facts, earlier: (path: string) => RenderedFile | undefined, memo: Map<string, unknown>): RenderedFile[];
+  /** Reads how far a detached plan's job got from the end of its output (stderr, then stdout). */
+  progress?(text: string): Progress | undefined;
   /** Builds the registered result after apply (command: rc, stdout...). */
   result?(args: A, state: S, applied: ExecResult | undefined): Record<string, unknown>;
 }

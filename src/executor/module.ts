@@ -15,7 +15,7 @@ import { controller, resolveArgs } from './args.js';
 import { ensureConnected } from './connect.js';
 import type { PlayContext } from './context.js';
 import type { HostState } from './host.js';
-import { runAsync } from './async.js';
+import { runAsync, runDetached } from './async.js';
 import { applyWithNextProbes, probeHost } from './lookahead.js';
 import { guardedApply, needsGuard } from './guard.js';
 import { execOptions, remote } from './remote.js';
@@ -109,6 +109,11 @@ export async function runModule(ctx: PlayContext, h: HostState, task: Task, vars
     if (poll === 0) return { status: 'changed', result: { changed: true, ...base, ...job } };
     if (!run.done || run.timedOut) return failed(`async task did not complete within the requested time - ${seconds}s`, { ...job, finished: 0 });
     applied = run.done;
+  } else if (plan.detached) {
+    const run = await runDetached(ctx, on, task, module, plan.detached, compileSteps(plan.steps), opts);
+    if ('failed' in run) return failed(run.failed, base);
+    applied = run.applied;
+    job = { elapsed: run.elapsed };
   } else if (guard) {
     on.probes.clear({ keepLookingAhead: false });
     const replan = async () => {

@@ -52,6 +52,8 @@ export type Event =
   | { kind: 'included'; file: string; hosts: string[]; item?: string }
   /** An async job polled (still running), done, or failed (Ansible's ASYNC POLL / OK / FAILED lines). */
   | { kind: 'async'; host: string; jid: string; phase: 'poll' | 'ok' | 'failed' }
+  /** How far a detached task's job got (a disk image: partclone's percent and rate), as its host reports it while it runs. */
+  | { kind: 'progress'; host: string; task: string; percent: number; rate?: string; text?: string }
   /** A task's `until` did not hold yet: it runs again (Ansible's FAILED - RETRYING line). */
   | { kind: 'retry'; host: string; task: string; left: number }
   | { kind: 'no_hosts_left' }

@@ -15,10 +15,13 @@ export function liveRenderer(plain: (e: Event) => void, write: (s: string) => vo
   let chain: Promise<unknown> = Promise.resolve();
   let playHosts: string[] = [];
   let pending = new Map<string, Pending>();
+  /** The title of each host's spinning line: a progress event writes its percent there. */
+  let titles = new Map<string, (title: string) => void>();
   const queue = (fn: () => unknown) => (chain = chain.then(fn).catch(() => undefined));
   const settle = () => {
     for (const p of pending.values()) p.resolve(undefined);
     pending = new Map();
+    titles = new Map();
   };
 
   const emit = (e: Event) => {
@@ -36,6 +39,7 @@ export function liveRenderer(plain: (e: Event) => void, write: (s: string) => vo
                 [...waits].map(([host, wait]) => ({
                   title: host,
                   task: async (_c, sub) => {
+                    titles.set(host, (t) => (sub.title = t));
                     const r = await wait;
                     if (!r) return sub.skip(`${host}: not run`);
                     if (r.status === 'skipped') return sub.skip(`skipping: ${host}`);
@@ -64,6 +68,7 @@ export function liveRenderer(plain: (e: Event) => void, write: (s: string) => vo
       return;
     }
     if (e.kind === 'host_result') return;
+    if (e.kind === 'progress') return titles.get(e.host)?.(`${e.host}: ${e.text ? `${e.text} ` : ''}${e.percent.toFixed(1)}%${e.rate ? ` at ${e.rate}` : ''}`);
     if (e.kind === 'recap' || e.kind === 'no_hosts_left' || e.kind === 'play_start') settle();
     queue(() => plain(e));
   };

@@ -76,6 +76,7 @@ const formatters: { [K in EventKind]: Formatter<K> } = {
   warning: (e) => `[${e.error ? 'ERROR' : e.deprecation ? 'DEPRECATION WARNING' : 'WARNING'}]: ${e.msg}`,
   included: (e) => `included: ${e.file} for ${e.hosts.join(', ')}${e.item === undefined ? '' : ` => (item=${e.item})`}`,
   async: (e) => (e.phase === 'poll' ? `ASYNC POLL on ${e.host}: jid=${e.jid} started=1 finished=0` : `ASYNC ${e.phase === 'ok' ? 'OK' : 'FAILED'} on ${e.host}: jid=${e.jid}`),
+  progress: (e) => `PROGRESS [${e.host}]: ${e.task}: ${e.text ? `${e.text} ` : ''}${e.percent.toFixed(1)}%${e.rate ? ` at ${e.rate}` : ''}`,
   retry: (e) => `FAILED - RETRYING: [${e.host}]: ${e.task} (${e.left} retries left).`,
   no_hosts_left: () => banner('NO MORE HOSTS LEFT'),
   retry_file: (e) => `\tto retry, use: --limit @${e.path}`,

@@ -74,6 +74,7 @@ export class Recorder implements PlanRecorder {
     const unplannable =
       run.on !== h ? 'a delegated task (delegate_to) is not saved in plans; run it with tsplay run'
       : task.async !== undefined && steps ? 'an async task is not saved in plans; run it with tsplay run'
+      : plan.detached && steps ? 'a detached long-running task (a disk image) is not saved in plans; run it with tsplay run'
       : plan.guard && steps ? `${plan.guard.what} changes under tsplay's rollback guard, which only tsplay run applies`
       : null;
     const entry: Entry = {

@@ -44,3 +44,13 @@ test('a job still running after its seconds is ended, with what it started, and 
   const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(tag) && !l.includes('ps -eo'));
   assert.deepEqual(left, [], 'the sleep the job started went with it');
 });
+
+test("a running job's status with tail shows the end of its stderr and stdout (a detached plan's progress), without it only that it runs", async () => {
+  const id = newJobId();
+  run(launchJob(id, sh`printf 'Completed:  10.00%%\rCompleted:  42.50%%, Rate: 1.23GB/min,' >&2; echo out; sleep 5`, 10).text);
+  await new Promise((r) => setTimeout(r, 500));
+  const st = parseJobStatus(run(jobStatus(id, MARK, false, 40).text), MARK);
+  assert.equal(st.state, 'running');
+  assert.equal(st.state === 'running' && st.tail, '0%\rCompleted:  42.50%, Rate: 1.23GB/min,\nout\n');
+  assert.equal('tail' in parseJobStatus(run(jobStatus(id, MARK).text), MARK), false);
+});
