@@ -17,6 +17,7 @@ import sysctl from './sysctl/index.js';
 import swap from './swap/index.js';
 import lvmSnapshot from './lvm_snapshot/index.js';
 import aoe from './aoe/index.js';
+import clonezilla from './clonezilla/index.js';
 import libvirtDomain from './libvirt_domain/index.js';
 import service from './service/index.js';
 import packageModule from './package/index.js';
@@ -50,6 +51,7 @@ export const modules: ModuleDef[] = [
   swap,
   lvmSnapshot,
   aoe,
+  clonezilla,
   libvirtDomain,
   service,
   packageModule,

@@ -146,6 +146,8 @@ test('the storage modules\' invalid options are refused before the run, each wit
       '    - swap: { path: /swapfile, size: 0 }',
       '    - lvm_snapshot: { vg: vg0, name: data-backup }',
       '    - aoe: { role: initiator, shelf: 1, slot: 256 }',
+      '    - clonezilla: { action: savedisk, image: data, devices: [/dev/sdb], extra_args: [-or, /mnt] }',
+      '    - clonezilla: { action: clone, image: data, devices: [/dev/sdb] }',
       '',
     ].join('\n'),
   });
@@ -154,6 +156,8 @@ test('the storage modules\' invalid options are refused before the run, each wit
   assert.match(r.stderr, /storage\.yml:5\b.*size 0 bytes is below what mkswap takes/);
   assert.match(r.stderr, /storage\.yml:6\b.*origin is required with state: present/);
   assert.match(r.stderr, /storage\.yml:7\b.*slot/);
+  assert.match(r.stderr, /storage\.yml:8\b.*-or is set by tsplay/);
+  assert.match(r.stderr, /storage\.yml:9\b.*action/);
   assert.ok(!existsSync(marker), 'nothing ran');
 });
 

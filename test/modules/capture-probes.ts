@@ -55,6 +55,8 @@ const cases: [string, string, Record<string, unknown>, Record<string, unknown>?]
   // Nor vblade and aoetools: the probes say so (the VM tier runs them on real NICs).
   ['aoe', 'probe-target', { role: 'target', shelf: 1, slot: 0, interface: 'lo', device: join(base, 'motd') }],
   ['aoe', 'probe-initiator', { role: 'initiator', shelf: 1, slot: 0, fstype: 'ext4', mount: join(base, 'san') }],
+  // Nor Clonezilla: the probe says so (the guest's real output is in the other clonezilla probe-*.json, see vm.test.ts).
+  ['clonezilla', 'probe-no-ocs', { action: 'savedisk', image: 'img', devices: ['/dev/null'], repository: base }],
   ['command', 'probe-creates', { cmd: 'make install', chdir: base, creates: '*.conf', removes: 'missing' }],
   ['shell', 'probe-no-chdir', { cmd: 'true', chdir: join(base, 'missing'), creates: 'x' }],
   ['wait_for', 'probe-path', { path: join(base, 'motd'), timeout: 5 }],

@@ -13,6 +13,8 @@
  *         which never leave qemu
  *   vdb   1 GiB empty disk (serial tsplay-lvm, /dev/disk/by-id/virtio-tsplay-lvm) for LVM
  *   vdc   1 GiB empty disk (serial tsplay-aoe) for AoE exports
+ *   vdd, vde, vdf  96, 96 and 64 MiB empty disks (serials tsplay-cz-src, tsplay-cz-dst,
+ *         tsplay-cz-small) for Clonezilla: save one, restore onto the next, refuse the small one
  * Interface names are the kernel's (net.ifnames=0) in PCI slot order.
  *
  * qemu runs under `setpriv --pdeathsig KILL`, so it dies with the process that started it even
@@ -38,6 +40,8 @@ import { probeSsh, sleep } from '../../src/lab/sys.js';
 export const VM_DIR = fileURLToPath(new URL('.', import.meta.url));
 const BUILD_SCRIPT = join(VM_DIR, 'build-image.sh');
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** The clonezilla test's disks (id, size), serial tsplay-<id>: vdd, vde, vdf. */
+const CZ_DISKS = [['cz-src', '96M'], ['cz-dst', '96M'], ['cz-small', '64M']] as const;
 
 export interface Image {
   dir: string;
@@ -213,6 +217,8 @@ function qemuArgs(g: { dir: string; image: Image; port: number; accel: string; n
     '-drive', `file=${join(g.dir, 'aoe.qcow2')},format=qcow2,if=none,id=aoe`,
     '-device', 'virtio-blk-pci,drive=aoe,serial=tsplay-aoe,addr=9',
     '-device', 'virtio-rng-pci,addr=a',
+    // Clonezilla: a source disk, a destination of the same size, and a smaller one to refuse.
+    ...CZ_DISKS.flatMap(([id], i) => ['-drive', `file=${join(g.dir, `${id}.qcow2`)},format=qcow2,if=none,id=${id}`, '-device', `virtio-blk-pci,drive=${id},serial=tsplay-${id},addr=${(0xb + i).toString(16)}`]),
   ];
 }
 
@@ -265,6 +271,7 @@ export async function bootGuest(image: Image, opts: BootOptions = {}): Promise<G
     await img(['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', join(image.dir, 'rootfs.raw'), join(dir, 'root.qcow2')]);
     await img(['create', '-q', '-f', 'qcow2', join(dir, 'lvm.qcow2'), '1G']);
     await img(['create', '-q', '-f', 'qcow2', join(dir, 'aoe.qcow2'), '1G']);
+    for (const [id, size] of CZ_DISKS) await img(['create', '-q', '-f', 'qcow2', join(dir, `${id}.qcow2`), size]);
     const key = join(dir, 'id_ed25519');
     await copyFile(join(image.dir, 'id_ed25519'), key);
     await chmod(key, 0o600);

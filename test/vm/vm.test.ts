@@ -17,6 +17,9 @@ import { events, recap, tsplay } from '../helpers/cli.js';
 import { bootGuest, buildImage, type Guest, monitor, rebootGuest, sshOk, sshRun, stopGuest, VM_DIR, vmSkipReason } from './guest.js';
 
 const skip = vmSkipReason();
+// The slow test (a Clonezilla save and restore: 7-9 minutes under emulation) runs in its own
+// npm script, `npm run test:vm:slow`, which .ci/run calls after npm test.
+const slow = process.env.TSPLAY_VM_SLOW === '1' ? skip : skip || 'slow: npm run test:vm:slow runs it';
 let guest: Guest | undefined;
 const t0 = Date.now();
 
@@ -528,3 +531,59 @@ async function readdirRecursive(dir: string): Promise<string[]> {
   }
   return out;
 }
+
+test('clonezilla: image-disk.yml saves a two-partition disk and restores it onto another, partitions equal; a second run changed=0; a smaller disk refused with nothing written', { skip: slow, timeout: 30 * 60_000 }, async () => {
+  const PLAYBOOK = join(VM_DIR, '../../playbooks/image-disk.yml');
+  const id = (name: string) => `/dev/disk/by-id/virtio-tsplay-cz-${name}`;
+  const vars = (target: string) => ['-e', JSON.stringify({ image_name: 'vm-test', image_source: id('src'), image_target: id(target) })];
+  const sums = async (disk: string) => (await sshOk(g(), `sha256sum ${disk}-part1 ${disk}-part2 | cut -d' ' -f1`)).trim();
+  try {
+    // Two ext4 partitions with data that does not compress away.
+    await sshOk(g(), [
+      `printf 'label: gpt\\nsize=40M, name=one\\nname=two\\n' | sfdisk -q ${id('src')}`,
+      'udevadm settle',
+      `mkfs.ext4 -q -L one ${id('src')}-part1 && mkfs.ext4 -q -L two ${id('src')}-part2`,
+      `mkdir -p /mnt/cz && mount ${id('src')}-part1 /mnt/cz && head -c 8M /dev/urandom > /mnt/cz/blob && seq 100000 > /mnt/cz/seq && umount /mnt/cz`,
+      `mount ${id('src')}-part2 /mnt/cz && head -c 4M /dev/urandom > /mnt/cz/blob && umount /mnt/cz && rmdir /mnt/cz`,
+    ].join(' && '));
+    const source = await sums(id('src'));
+
+    // Check mode: the command it would run, and nothing written.
+    const check = await tsplay(['run', PLAYBOOK, ...base(), ...vars('dst'), '-C', '-D']);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, /\+by: ocs-sr -b -nogui -or \/home\/partimag .* savedisk vm-test vdd/);
+    assert.equal((await sshOk(g(), 'ls /home/partimag 2>/dev/null | grep -c vm-test || true')).trim(), '0');
+
+    let t = Date.now();
+    const first = await tsplay(['run', PLAYBOOK, ...base(), ...vars('dst'), '--json']);
+    const seconds = (Date.now() - t) / 1000;
+    assert.equal(first.code, 0, first.stdout + first.stderr);
+    const evs = events(first.stdout);
+    const results = evs.filter((e) => e.kind === 'host_result' && e.module === 'clonezilla');
+    assert.deepEqual(results.map((e) => e.status), ['changed', 'changed'], first.stdout);
+    const [saved, restored] = results.map((e) => e.result);
+    assert.ok(saved.image_bytes > 4_000_000 && saved.elapsed > 0, JSON.stringify(saved));
+    const progress = evs.filter((e) => e.kind === 'progress');
+    assert.ok(progress.some((e) => e.percent > 0), `progress events: ${JSON.stringify(progress)}`);
+    assert.equal(await sums(id('dst')), source, 'the restored partitions are the saved ones, byte for byte');
+
+    // Again: the image is complete and checked, the disk restored from it: nothing to do.
+    t = Date.now();
+    const again = await tsplay(['run', PLAYBOOK, ...base(), ...vars('dst')]);
+    const againSeconds = (Date.now() - t) / 1000;
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.equal(recap(again.stdout)[g().name]!.changed, 0, again.stdout);
+    assert.match(again.stdout, /is a complete, checked image .*restore: vde already restored from \/home\/partimag\/vm-test/);
+
+    // The smaller disk: refused before anything is written.
+    const small = async () => (await sshOk(g(), `sha256sum ${id('small')} | cut -d' ' -f1`)).trim();
+    const before = await small();
+    const refused = await tsplay(['run', PLAYBOOK, ...base(), ...vars('small')]);
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stdout, /virtio-tsplay-cz-small \(vdf, 67108864 bytes\) is smaller than vdd in the image \(100663296 bytes\): refused, nothing written/);
+    assert.equal(await small(), before, 'nothing was written to the smaller disk');
+    console.log(`vm: clonezilla: save + restore of a 96 MiB disk (2 ext4 partitions, ${(saved.image_bytes / 1e6).toFixed(1)} MB image) in ${seconds.toFixed(0)} s (save ${saved.elapsed} s, restore ${restored.elapsed} s, ${progress.length} progress events); second run changed=0 in ${againSeconds.toFixed(1)} s; the 64 MiB disk refused`);
+  } finally {
+    await sshRun(g(), `rm -rf /home/partimag/vm-test /var/lib/tsplay/clonezilla; for d in src dst small; do wipefs -q -a ${id('')}$d-part* ${id('')}$d 2>/dev/null; done; true`);
+  }
+});
