@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, tsplay } from '../helpers/cli.js';
 import { answering } from '../helpers/terminal.js';
+import { quoteArgv } from '../../src/core/quote.js';
 
 const ansible = spawnSync('ansible-vault', ['--version']).status === 0;
 const skip = ansible ? false : 'ansible-vault is not installed (bash .ci/setup installs ansible-core)';
@@ -146,4 +147,15 @@ test('a playbook reads what ansible-vault wrote: an encrypt_string value in vars
   assert.equal(readFileSync(p('written.txt'), 'utf8'), 'from-ansible-inline from-ansible-file\n');
   assert.ok(!r.stdout.includes('from-ansible'), r.stdout);
   assert.match(r.stdout, /\+\*{8} \*{8}/);
+});
+
+test('the live renderer on a terminal masks them too', { skip }, () => {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.CI;
+  const argv = [process.execPath, join(ROOT, 'bin/tsplay.js'), 'run', 'read.yml', '-i', 'hosts.ini', '-e', '@extra.yml', '--vault-id', 'dev@pw', '--vault-id', 'prod@prod-pw', '--diff'];
+  const r = spawnSync('script', ['-qec', `stty cols 120 rows 40; exec ${quoteArgv(argv)}`, '/dev/null'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stdout);
+  assert.match(r.stdout, /✔/, 'the live renderer drew the run');
+  assert.ok(!r.stdout.includes('from-ansible'), r.stdout);
+  assert.match(r.stdout, /\*{8}/);
 });
