@@ -90,14 +90,15 @@ function splitId(id: string, defaultLabel: string): [string, string] {
 /** Every secret the options, the environment and ansible.cfg give, in Ansible's order. */
 export async function loadSecrets(o: VaultOptions, config: VaultConfig, prompt: Prompter): Promise<VaultSecret[]> {
   const def = config.vaultIdentity;
+  // As ansible-core 2.14's CLI.setup_vault_secrets orders them: ansible.cfg's identities, the
+  // --vault-id ones, the password files (ANSIBLE_VAULT_PASSWORD_FILE or vault_password_file
+  // last, always), then the --ask-vault-pass prompt.
   const ids: [string, string][] = [
     ...config.vaultIdentityList.map((i) => splitId(i, def)),
     ...(o.vaultId ?? []).map((i) => splitId(i, def)),
-    ...(o.vaultPasswordFile ?? []).map((f): [string, string] => [def, f]),
+    ...[...(o.vaultPasswordFile ?? []), ...(config.vaultPasswordFile ? [config.vaultPasswordFile] : [])].map((f): [string, string] => [def, f]),
   ];
   if (o.askVaultPass) ids.push([def, 'prompt_ask_vault_pass']);
-  // ANSIBLE_VAULT_PASSWORD_FILE or vault_password_file: only when nothing else names one.
-  if (config.vaultPasswordFile && !ids.some(([, s]) => s !== 'prompt' && s !== 'prompt_ask_vault_pass')) ids.push([def, config.vaultPasswordFile]);
   const out: VaultSecret[] = [];
   for (const [label, source] of ids) out.push(await readSource(label, source, prompt));
   return out;

@@ -159,3 +159,14 @@ test('the live renderer on a terminal masks them too', { skip }, () => {
   assert.ok(!r.stdout.includes('from-ansible'), r.stdout);
   assert.match(r.stdout, /\*{8}/);
 });
+
+test('ansible.cfg gives the passwords: vault_identity_list and vault_password_file, as ANSIBLE_VAULT_PASSWORD_FILE does', { skip }, async () => {
+  const cfgDir = join(dir, 'with-cfg');
+  mkdirSync(cfgDir);
+  writeFileSync(join(cfgDir, 'ansible.cfg'), `[defaults]\nvault_identity_list = dev@${p('pw')}\nvault_password_file = ${p('prod-pw')}\n`);
+  const r = await tsplay(['run', p('read.yml'), '-i', p('hosts.ini'), '-e', `@${p('extra.yml')}`], { cwd: cfgDir, env });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const viaEnv = await tsplay(['vault', 'view', p('extra.yml')], { cwd: dir, env: { ...env, ANSIBLE_VAULT_PASSWORD_FILE: p('prod-pw') } });
+  assert.equal(viaEnv.code, 0, viaEnv.stderr);
+  assert.equal(viaEnv.stdout, 'extra_secret: from-ansible-file\n');
+});

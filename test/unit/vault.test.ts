@@ -76,8 +76,7 @@ test('passwords: a file loses its Windows line ending, a script\'s output is use
   await assert.rejects(loadSecrets({ vaultPasswordFile: [join(dir, 'missing')] }, config, noPrompt), /vault password file .*missing \(vault id default\): no such file/);
   writeFileSync(join(dir, 'blank'), ' \n');
   await assert.rejects(loadSecrets({ vaultPasswordFile: [join(dir, 'blank')] }, config, noPrompt), /is empty/);
-  // ANSIBLE_VAULT_PASSWORD_FILE (or vault_password_file) counts only when no other file is named.
-  const fromConfig = await loadSecrets({}, { ...config, vaultPasswordFile: join(V, 'password') }, noPrompt);
-  assert.equal(fromConfig.length, 1);
-  assert.equal((await loadSecrets({ vaultPasswordFile: [script] }, { ...config, vaultPasswordFile: join(V, 'password') }, noPrompt)).length, 1);
+  // ANSIBLE_VAULT_PASSWORD_FILE (or vault_password_file) comes after the files named, always (Ansible's order).
+  const fromConfig = await loadSecrets({ vaultPasswordFile: [script], vaultId: [`dev@${client}`] }, { ...config, vaultIdentityList: [`ops@${script}`], vaultPasswordFile: join(V, 'password') }, noPrompt);
+  assert.deepEqual(fromConfig.map((s) => [s.label, s.source]), [['ops', script], ['dev', client], ['default', script], ['default', join(V, 'password')]]);
 });
